@@ -1,0 +1,128 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every target shares: Swift 6 mode (strict concurrency) plus the upcoming features that keep
+/// module boundaries honest. Applied in one loop at the bottom, as swift-log and grpc-swift do.
+let sharedSwiftSettings: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+  name: "thaiyyal-server",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "thaiyyal", targets: ["thaiyyal"]),
+    .library(name: "ThaiyyalClient", targets: ["ThaiyyalClient"]),
+    .library(name: "ThaiyyalServer", targets: ["ThaiyyalServer"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    // Transport-agnostic call layer: descriptors, metadata, context, interceptors, router, errors.
+    .target(
+      name: "ThaiyyalRPC",
+      dependencies: [.product(name: "Logging", package: "swift-log")]
+    ),
+    // The ttrpc wire over SwiftNIO: framing, envelopes, server and client connections.
+    .target(
+      name: "ThaiyyalTransport",
+      dependencies: [
+        "ThaiyyalRPC",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    // Code generated from proto/ by scripts/gen-proto. Never edited by hand.
+    .target(
+      name: "ThaiyyalProto",
+      dependencies: [
+        "ThaiyyalRPC",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
+    // Configuration, interceptors, service handlers and the composition root.
+    .target(
+      name: "ThaiyyalServer",
+      dependencies: [
+        "ThaiyyalRPC",
+        "ThaiyyalTransport",
+        "ThaiyyalProto",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+    // Typed Swift client over the transport.
+    .target(
+      name: "ThaiyyalClient",
+      dependencies: ["ThaiyyalRPC", "ThaiyyalTransport", "ThaiyyalProto"]
+    ),
+    // Test support shared by every test target: servers on temporary sockets, in-process clients.
+    .target(
+      name: "ThaiyyalTesting",
+      dependencies: [
+        "ThaiyyalRPC", "ThaiyyalServer", "ThaiyyalClient", "ThaiyyalTransport", "ThaiyyalProto",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]
+    ),
+    // The one binary: `serve` and the client commands. Only it bootstraps logging.
+    .executableTarget(
+      name: "thaiyyal",
+      dependencies: [
+        "ThaiyyalServer", "ThaiyyalClient", "ThaiyyalTransport", "ThaiyyalProto", "ThaiyyalRPC",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
+    .testTarget(
+      name: "ThaiyyalRPCTests",
+      dependencies: ["ThaiyyalRPC", .product(name: "Logging", package: "swift-log")]
+    ),
+    .testTarget(
+      name: "ThaiyyalTransportTests",
+      dependencies: [
+        "ThaiyyalTransport", "ThaiyyalRPC", "ThaiyyalProto", "ThaiyyalTesting",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOTestUtils", package: "swift-nio"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
+    .testTarget(
+      name: "ThaiyyalProtoTests",
+      dependencies: ["ThaiyyalProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+    ),
+    .testTarget(
+      name: "ThaiyyalServerTests",
+      dependencies: [
+        "ThaiyyalServer", "ThaiyyalTesting", "ThaiyyalClient", "ThaiyyalProto", "ThaiyyalRPC",
+        "ThaiyyalTransport",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]
+    ),
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: ["ThaiyyalTesting", "ThaiyyalClient", "ThaiyyalProto", "ThaiyyalRPC"]
+    ),
+  ]
+)
+
+for target in package.targets {
+  target.swiftSettings = (target.swiftSettings ?? []) + sharedSwiftSettings
+}

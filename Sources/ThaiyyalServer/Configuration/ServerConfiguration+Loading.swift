@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import ThaiyyalTransport
+import Yams
+
+extension ServerConfiguration {
+  /// Applies a YAML file and then `THAIYYAL_*` environment variables over the defaults.
+  ///
+  /// Unknown keys are errors, so a misspelt setting never silently falls back to a default.
+  ///
+  /// - Throws: ``ConfigurationError`` naming the file and key.
+  public static func load(file: String?, environment: [String: String]) throws -> ServerConfiguration {
+    var configuration = ServerConfiguration()
+    if let file {
+      let text: String
+      do {
+        text = try String(contentsOfFile: file, encoding: .utf8)
+      } catch {
+        throw ConfigurationError("cannot read configuration file \(file)")
+      }
+      try configuration.apply(yaml: text, source: file)
+    }
+    try configuration.apply(environment: environment)
+    try configuration.validate()
+    return configuration
+  }
+
+  /// Applies the settings of a YAML document.
+  public mutating func apply(yaml text: String, source: String = "configuration") throws {
+    let document: Any?
+    do {
+      document = try Yams.load(yaml: text)
+    } catch {
+      throw ConfigurationError("\(source) is not valid YAML")
+    }
+    guard let document else { return }
+    guard let root = document as? [String: Any] else {
+      throw ConfigurationError("\(source): the top level must be a mapping")
+    }
+    var reader = YAMLReader(source: source)
+    try reader.section(root, path: "", allowed: ["data_dir", "listen", "limits", "log"]) { key, value in
+      switch key {
+      case "data_dir": dataDirectory = try reader.string(value, "data_dir")
+      case "listen":
+        try reader.section(value, path: "listen.", allowed: ["socket", "tcp"]) { key, value in
+          switch key {
+          case "socket": socketPath = try reader.string(value, "listen.socket")
+          default: tcpAddress = try reader.string(value, "listen.tcp")
+          }
+        }
+      case "limits":
+        try reader.section(
+          value,
+          path: "limits.",
+          allowed: [
+            "max_message_size", "max_connections", "max_concurrent_calls_per_connection",
+            "idle_timeout_seconds", "drain_timeout_seconds",
+          ]
+        ) { key, value in
+          let number = try reader.int(value, "limits.\(key)")
+          switch key {
+          case "max_message_size": transport.maxMessageSize = number
+          case "max_connections": transport.maxConnections = number
+          case "max_concurrent_calls_per_connection": transport.maxConcurrentCallsPerConnection = number
+          case "idle_timeout_seconds": transport.idleTimeout = .seconds(number)
+          default: transport.drainTimeout = .seconds(number)
+          }
+        }
+      default:
+        try reader.section(value, path: "log.", allowed: ["level", "format"]) { key, value in
+          let text = try reader.string(value, "log.\(key)")
+          if key == "level" {
+            logLevel = try Self.parseLogLevel(text, source: "\(source): log.level")
+          } else {
+            logFormat = try Self.parseLogFormat(text, source: "\(source): log.format")
+          }
+        }
+      }
+    }
+  }
+
+  /// Applies `THAIYYAL_DATA_DIR`, `THAIYYAL_SOCKET`, `THAIYYAL_ADDRESS`, `THAIYYAL_LOG_LEVEL` and
+  /// `THAIYYAL_LOG_FORMAT`.
+  public mutating func apply(environment: [String: String]) throws {
+    if let value = environment["THAIYYAL_DATA_DIR"], !value.isEmpty { dataDirectory = value }
+    if let value = environment["THAIYYAL_SOCKET"], !value.isEmpty { socketPath = value }
+    if let value = environment["THAIYYAL_ADDRESS"], !value.isEmpty { tcpAddress = value }
+    if let value = environment["THAIYYAL_LOG_LEVEL"], !value.isEmpty {
+      logLevel = try Self.parseLogLevel(value, source: "THAIYYAL_LOG_LEVEL")
+    }
+    if let value = environment["THAIYYAL_LOG_FORMAT"], !value.isEmpty {
+      logFormat = try Self.parseLogFormat(value, source: "THAIYYAL_LOG_FORMAT")
+    }
+  }
+
+  static func parseLogLevel(_ text: String, source: String) throws -> Logger.Level {
+    guard let level = Logger.Level(rawValue: text.lowercased()) else {
+      let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+      throw ConfigurationError("\(source): unknown log level '\(text)' (one of \(names))")
+    }
+    return level
+  }
+
+  static func parseLogFormat(_ text: String, source: String) throws -> LogFormat {
+    guard let format = LogFormat(rawValue: text.lowercased()) else {
+      throw ConfigurationError("\(source): unknown log format '\(text)' (auto, json or text)")
+    }
+    return format
+  }
+}
+
+/// Reads typed values out of a loaded YAML tree with messages that name the key.
+private struct YAMLReader {
+  let source: String
+
+  func section(
+    _ value: Any,
+    path: String,
+    allowed: Set<String>,
+    _ body: (String, Any) throws -> Void
+  ) throws {
+    guard let mapping = value as? [String: Any] else {
+      throw ConfigurationError("\(source): \(path.isEmpty ? "top level" : String(path.dropLast())) must be a mapping")
+    }
+    for key in mapping.keys.sorted() {
+      guard allowed.contains(key) else {
+        throw ConfigurationError("\(source): unknown setting '\(path)\(key)'")
+      }
+      try body(key, mapping[key]!)
+    }
+  }
+
+  func string(_ value: Any, _ key: String) throws -> String {
+    if let string = value as? String { return string }
+    throw ConfigurationError("\(source): \(key) must be a string")
+  }
+
+  func int(_ value: Any, _ key: String) throws -> Int {
+    if let int = value as? Int { return int }
+    throw ConfigurationError("\(source): \(key) must be an integer")
+  }
+}

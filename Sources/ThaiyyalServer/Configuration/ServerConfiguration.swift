@@ -1,0 +1,69 @@
+public import Logging
+public import ThaiyyalTransport
+
+/// Everything `thaiyyal serve` needs to start, with defaults that need no flags.
+///
+/// Sources apply in order, each overriding the one before: these defaults, a YAML file
+/// (``load(file:environment:)``, shaped like `docs/config.example.yaml`), `THAIYYAL_*`
+/// environment variables, then command-line flags (applied by the executable).
+public struct ServerConfiguration: Sendable {
+  /// Where the database, the socket and key files live. Default `./data`.
+  public var dataDirectory: String = "./data"
+  /// The Unix socket path; `nil` means `<dataDirectory>/thaiyyal.sock`.
+  public var socketPath: String?
+  /// `HOST:PORT` to also listen on TCP; `nil` means no TCP listener.
+  public var tcpAddress: String?
+  /// Transport limits and timeouts.
+  public var transport = TTRPCServerConfiguration()
+  /// Minimum level logged.
+  public var logLevel: Logger.Level = .info
+  /// `json` (one object a line), `text`, or `auto` (text on a terminal, else JSON).
+  public var logFormat: LogFormat = .auto
+
+  public enum LogFormat: String, Sendable, CaseIterable {
+    case auto, json, text
+  }
+
+  public init() {}
+
+  /// The socket path in force.
+  public var effectiveSocketPath: String {
+    socketPath ?? (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/") + "thaiyyal.sock"
+  }
+
+  /// The addresses to listen on: the Unix socket always, TCP when configured.
+  public func listenAddresses() throws -> [BindAddress] {
+    var addresses: [BindAddress] = [.unixDomainSocket(path: effectiveSocketPath)]
+    if let tcpAddress, !tcpAddress.isEmpty {
+      addresses.append(try BindAddress.parseTCP(tcpAddress))
+    }
+    return addresses
+  }
+
+  /// Checks limits a typo could make dangerous.
+  public func validate() throws(ConfigurationError) {
+    let transport = self.transport
+    guard (1024...FrameHeader.defaultMaxMessageSize).contains(transport.maxMessageSize) else {
+      throw ConfigurationError("limits.max_message_size must be between 1024 and \(FrameHeader.defaultMaxMessageSize)")
+    }
+    guard transport.maxConnections >= 1 else { throw ConfigurationError("limits.max_connections must be at least 1") }
+    guard transport.maxConcurrentCallsPerConnection >= 1 else {
+      throw ConfigurationError("limits.max_concurrent_calls_per_connection must be at least 1")
+    }
+    guard transport.idleTimeout > .zero, transport.drainTimeout >= .zero else {
+      throw ConfigurationError("limits.idle_timeout_seconds must be positive and drain_timeout_seconds not negative")
+    }
+    guard effectiveSocketPath.utf8.count <= 107 else {
+      throw ConfigurationError("socket path is longer than 107 bytes: \(effectiveSocketPath)")
+    }
+    if let tcpAddress {
+      do { _ = try BindAddress.parseTCP(tcpAddress) } catch { throw ConfigurationError("listen.tcp: \(error)") }
+    }
+  }
+}
+
+/// A configuration problem, reported before the server starts.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,84 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import ThaiyyalRPC
+import ThaiyyalProto
+public import ThaiyyalTransport
+
+/// The composition root: wires configuration, services, the interceptor chain and the transport
+/// into one `Service` that `thaiyyal serve` and the test harness run.
+///
+/// ```swift
+/// let app = ServerApplication(configuration: configuration, logger: logger)
+/// let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+/// try await group.run()
+/// ```
+///
+/// On graceful shutdown it reports `NOT_SERVING`, stops accepting, lets in-flight calls finish
+/// (up to the drain timeout), removes the socket file and returns.
+public final class ServerApplication: Service, Sendable {
+  public let configuration: ServerConfiguration
+  private let logger: Logger
+  private let health = HealthService()
+  private let listening = OneShot<[BindAddress]>()
+  /// Every call's handler with its interceptors, for the transports and in-process tests.
+  public let handlerTable: RPCHandlerTable
+
+  public init(configuration: ServerConfiguration, logger: Logger) {
+    self.configuration = configuration
+    self.logger = logger
+    var router = RPCRouter()
+    health.register(with: &router)
+    for service in Self.pendingServices {
+      router.registerUnimplemented(service)
+    }
+    self.handlerTable = router.resolve(interceptors: InterceptorPipeline.make())
+  }
+
+  /// Services whose handlers come with later work; every method answers `UNIMPLEMENTED` until then.
+  static let pendingServices: [ServiceDescriptor] = [
+    Thaiyyal_V1_TenantService.descriptor,
+    Thaiyyal_V1_UserService.descriptor,
+    Thaiyyal_V1_WorkflowService.descriptor,
+    Thaiyyal_V1_ExecutionService.descriptor,
+    Thaiyyal_V1_AuditService.descriptor,
+  ]
+
+  /// Every service the server knows, implemented or not.
+  public static let services: [ServiceDescriptor] = [Thaiyyal_V1_Health.descriptor] + pendingServices
+
+  /// The addresses the server listens on, once it does.
+  ///
+  /// - Throws: The start-up error when the server could not listen.
+  public func listeningAddresses() async throws -> [BindAddress] {
+    try await listening.value
+  }
+
+  public func run() async throws {
+    let transport = TTRPCServer(table: handlerTable, configuration: configuration.transport, logger: logger)
+    do {
+      try FileManager.default.createDirectory(
+        atPath: configuration.dataDirectory,
+        withIntermediateDirectories: true,
+        attributes: [.posixPermissions: 0o700]
+      )
+      let bound = try await transport.start(listeningOn: try configuration.listenAddresses())
+      listening.resolve(.success(bound))
+      logger.info("thaiyyal \(ServerVersion.current) serving", metadata: ["data-dir": "\(configuration.dataDirectory)"])
+    } catch {
+      listening.resolve(.failure(error))
+      throw error
+    }
+
+    do {
+      try await gracefulShutdown()
+      logger.info("draining in-flight calls")
+      health.beginDraining()
+      await transport.shutdown(graceful: true)
+      logger.info("stopped")
+    } catch {
+      await transport.shutdown(graceful: false)
+      throw error
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import Foundation
+public import Logging
+import ServiceLifecycle
+public import ThaiyyalClient
+public import ThaiyyalRPC
+public import ThaiyyalServer
+public import ThaiyyalTransport
+
+/// How a test reaches the server.
+public enum TestTransport: Sendable, CaseIterable, CustomStringConvertible {
+  /// No sockets: calls go straight into the handler table, through every interceptor.
+  case inProcess
+  /// A real server on a temporary Unix socket.
+  case unixSocket
+  /// A real server on 127.0.0.1 with a port the kernel picks.
+  case tcp
+
+  public var description: String {
+    switch self {
+    case .inProcess: "in-process"
+    case .unixSocket: "unix socket"
+    case .tcp: "tcp"
+    }
+  }
+}
+
+/// A server started for one test, with its own temporary data directory.
+public struct TestServer: Sendable {
+  public let application: ServerApplication
+  /// Where the real listeners are; empty for ``TestTransport/inProcess``.
+  public let addresses: [BindAddress]
+  public let dataDirectory: String
+  public let transport: TestTransport
+
+  /// The address the test's transport uses.
+  public var address: BindAddress? {
+    switch transport {
+    case .inProcess: nil
+    case .unixSocket: addresses.first { if case .unixDomainSocket = $0 { true } else { false } }
+    case .tcp: addresses.first { if case .tcp = $0 { true } else { false } }
+    }
+  }
+
+  /// A new client with its own connection.
+  public func makeClient(token: String? = nil, tenant: String? = nil) -> ThaiyyalClient {
+    switch transport {
+    case .inProcess:
+      ThaiyyalClient(transport: InProcessTransport(table: application.handlerTable), token: token, tenant: tenant)
+    case .unixSocket, .tcp:
+      ThaiyyalClient(connectingTo: address!, token: token, tenant: tenant)
+    }
+  }
+}
+
+/// Runs `body` against a fresh server, then shuts the server down gracefully and deletes its data.
+///
+/// ```swift
+/// try await withTestServer(.unixSocket) { server in
+///   let client = server.makeClient()
+///   #expect(try await client.health.check().status == .serving)
+/// }
+/// ```
+///
+/// - Parameters:
+///   - transport: How the test reaches the server.
+///   - configure: Adjusts the configuration (limits, timeouts) before start.
+public func withTestServer<T: Sendable>(
+  _ transport: TestTransport = .unixSocket,
+  configure: (inout ServerConfiguration) -> Void = { _ in },
+  _ body: (TestServer) async throws -> T
+) async throws -> T {
+  let directory = try TemporaryDirectory()
+  defer { directory.remove() }
+  var configuration = ServerConfiguration()
+  configuration.dataDirectory = directory.path
+  configuration.socketPath = directory.path + "/s.sock"
+  if transport == .tcp { configuration.tcpAddress = "127.0.0.1:0" }
+  configure(&configuration)
+  var logger = Logger(label: "thaiyyal.test")
+  logger.logLevel = ProcessInfo.processInfo.environment["THAIYYAL_TEST_LOG"] == "1" ? .debug : .critical
+  let application = ServerApplication(configuration: configuration, logger: logger)
+
+  if transport == .inProcess {
+    return try await body(
+      TestServer(application: application, addresses: [], dataDirectory: directory.path, transport: transport)
+    )
+  }
+
+  let group = ServiceGroup(services: [application], logger: logger)
+  return try await withThrowingTaskGroup(of: Void.self) { tasks in
+    tasks.addTask { try await group.run() }
+    let result: Result<T, any Error>
+    do {
+      let addresses = try await application.listeningAddresses()
+      let server = TestServer(
+        application: application,
+        addresses: addresses,
+        dataDirectory: directory.path,
+        transport: transport
+      )
+      result = .success(try await body(server))
+    } catch {
+      result = .failure(error)
+    }
+    await group.triggerGracefulShutdown()
+    try await tasks.waitForAll()
+    return try result.get()
+  }
+}
+
+/// A short-lived directory under /tmp with a short path (Unix socket paths must fit in 107 bytes).
+public struct TemporaryDirectory: Sendable {
+  public let path: String
+
+  public init() throws {
+    var template = Array("/tmp/thy-XXXXXX".utf8CString)
+    guard let pointer = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+      throw RPCError(.internalError, "cannot create a temporary directory")
+    }
+    path = String(cString: pointer)
+  }
+
+  public func remove() {
+    try? FileManager.default.removeItem(atPath: path)
+  }
+}

@@ -1,0 +1,275 @@
+import Logging
+import NIOCore
+import Synchronization
+import ThaiyyalRPC
+
+/// Serves ttrpc calls on one connection: framing, envelope decoding, routing, concurrency limits
+/// and write batching, all on the connection's event loop.
+///
+/// This is the hot path (DESIGN.md, "Serving fast"). Each call's handler starts with
+/// `Task.immediate`, so a handler that never suspends finishes inside `channelRead` and its
+/// response joins the batch that is flushed once in `channelReadComplete`. A handler that suspends
+/// finishes elsewhere and hands its encoded response to the ``Outbox``; only the first response
+/// into an empty outbox schedules a hop back to the event loop, and each drain flushes once.
+///
+/// At most `maxConcurrentCallsPerConnection` calls run at once. Past that, decoded requests wait
+/// and the handler withholds `read()`, so the kernel's buffers fill and the client slows down;
+/// nothing is dropped.
+final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
+  typealias InboundIn = ByteBuffer
+  typealias OutboundIn = ByteBuffer
+  typealias OutboundOut = ByteBuffer
+
+  /// Sent down the pipeline to start a graceful close: finish in-flight calls, then close.
+  struct DrainEvent: Sendable {}
+
+  private let routes: RouteTable
+  private let configuration: TTRPCServerConfiguration
+  private let peer: Peer
+  private let logger: Logger
+  private let processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+  private let outbox = Outbox()
+
+  private var context: ChannelHandlerContext!
+  private var inFlight = 0
+  private var waiting = CircularBuffer<(streamID: UInt32, data: ByteBuffer)>()
+  private var readHeld = false
+  private var inReadBurst = false
+  private var needsFlush = false
+  private var draining = false
+
+  init(routes: RouteTable, configuration: TTRPCServerConfiguration, peer: Peer, logger: Logger) {
+    self.routes = routes
+    self.configuration = configuration
+    self.peer = peer
+    self.logger = logger
+    self.processor = NIOSingleStepByteToMessageProcessor(
+      FrameDecoder(maxMessageSize: configuration.maxMessageSize)
+    )
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    self.context = context
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    self.context = nil
+  }
+
+  // MARK: Inbound
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    inReadBurst = true
+    do {
+      try processor.process(buffer: unwrapInboundIn(data)) { frame in
+        receive(frame)
+      }
+    } catch {
+      logger.debug("closing connection after a framing error", metadata: ["error": "\(error)"])
+      context.close(promise: nil)
+    }
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    inReadBurst = false
+    flushIfNeeded()
+    context.fireChannelReadComplete()
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    // A frame cut short by EOF is dropped; the connection is gone either way.
+    try? processor.finishProcessing(seenEOF: true) { _ in }
+    waiting.removeAll()
+    context.fireChannelInactive()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    logger.debug("connection error", metadata: ["error": "\(error)"])
+    context.close(promise: nil)
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    switch event {
+    case is DrainEvent:
+      draining = true
+      closeIfDrained()
+    case let idle as IdleStateHandler.IdleStateEvent where idle == .all:
+      if inFlight == 0 && waiting.isEmpty {
+        logger.debug("closing idle connection")
+        context.close(promise: nil)
+      }
+    default:
+      context.fireUserInboundEventTriggered(event)
+    }
+  }
+
+  // MARK: Outbound
+
+  func read(context: ChannelHandlerContext) {
+    if draining || inFlight >= configuration.maxConcurrentCallsPerConnection || !waiting.isEmpty {
+      readHeld = true
+    } else {
+      context.read()
+    }
+  }
+
+  // MARK: Calls
+
+  private func receive(_ frame: Frame) {
+    switch frame {
+    case .oversized(let header):
+      let status = RPCStatus(
+        code: .resourceExhausted,
+        message: "message length \(header.length) exceeds maximum message size of \(configuration.maxMessageSize)"
+      )
+      fail(streamID: header.streamID, status)
+    case .message(let header, let data):
+      guard header.type == .request else {
+        logger.debug("ignoring frame that is not a request", metadata: ["type": "\(header.type)"])
+        return
+      }
+      guard header.streamID & 1 == 1 else {
+        fail(
+          streamID: header.streamID,
+          RPCStatus(code: .invalidArgument, message: "stream id \(header.streamID) must be odd for client-initiated streams")
+        )
+        return
+      }
+      if inFlight >= configuration.maxConcurrentCallsPerConnection || !waiting.isEmpty {
+        waiting.append((header.streamID, data))
+      } else {
+        start(streamID: header.streamID, data: data)
+      }
+    }
+  }
+
+  private func start(streamID: UInt32, data: ByteBuffer) {
+    let envelope: RequestEnvelope
+    let route: RouteTable.Route
+    do {
+      envelope = try RequestEnvelope(decoding: data)
+      route = try routes.route(service: envelope.service, method: envelope.method)
+    } catch {
+      fail(streamID: streamID, RPCStatus(error))
+      return
+    }
+    let deadline: ContinuousClock.Instant? =
+      envelope.timeoutNanos > 0 ? .now.advanced(by: .nanoseconds(envelope.timeoutNanos)) : nil
+    let callContext = ServerContext(
+      descriptor: route.descriptor,
+      metadata: envelope.metadata,
+      peer: peer,
+      deadline: deadline,
+      logger: logger
+    )
+    let payload = Array(buffer: envelope.payload)
+    let handler = route.handler
+
+    inFlight += 1
+    let eventLoop = context.eventLoop
+    let this = NIOLoopBound(self, eventLoop: eventLoop)
+    let outbox = self.outbox
+    let allocator = context.channel.allocator
+    let maxMessageSize = configuration.maxMessageSize
+    Task.immediate {
+      var response = allocator.buffer(capacity: 64)
+      do {
+        let answer = try await handler(payload, callContext)
+        ResponseEnvelope.writeSuccess(
+          streamID: streamID,
+          payload: answer,
+          maxMessageSize: maxMessageSize,
+          into: &response
+        )
+      } catch {
+        ResponseEnvelope.writeFailure(
+          streamID: streamID,
+          status: RPCStatus(error: error, logger: callContext.logger),
+          into: &response
+        )
+      }
+      if eventLoop.inEventLoop {
+        this.value.completed(response)
+      } else if outbox.append(response) {
+        eventLoop.execute { this.value.drainOutbox() }
+      }
+    }
+  }
+
+  private func fail(streamID: UInt32, _ status: RPCStatus) {
+    guard let context else { return }
+    var buffer = context.channel.allocator.buffer(capacity: 64)
+    ResponseEnvelope.writeFailure(streamID: streamID, status: status, into: &buffer)
+    context.write(wrapOutboundOut(buffer), promise: nil)
+    needsFlush = true
+    if !inReadBurst { flushIfNeeded() }
+  }
+
+  /// A call finished on the event loop.
+  private func completed(_ response: ByteBuffer) {
+    inFlight -= 1
+    guard let context else { return }
+    context.write(wrapOutboundOut(response), promise: nil)
+    needsFlush = true
+    if !inReadBurst { flushIfNeeded() }
+    resumeWaiting()
+  }
+
+  /// Calls finished elsewhere; write all their responses and flush once.
+  private func drainOutbox() {
+    let responses = outbox.takeAll()
+    inFlight -= responses.count
+    guard let context else { return }
+    for response in responses {
+      context.write(wrapOutboundOut(response), promise: nil)
+    }
+    needsFlush = true
+    if !inReadBurst { flushIfNeeded() }
+    resumeWaiting()
+  }
+
+  private func resumeWaiting() {
+    while !waiting.isEmpty && inFlight < configuration.maxConcurrentCallsPerConnection {
+      let next = waiting.removeFirst()
+      start(streamID: next.streamID, data: next.data)
+    }
+    if readHeld && waiting.isEmpty && !draining && inFlight < configuration.maxConcurrentCallsPerConnection {
+      readHeld = false
+      context?.read()
+    }
+    closeIfDrained()
+  }
+
+  private func flushIfNeeded() {
+    guard needsFlush, let context else { return }
+    needsFlush = false
+    context.flush()
+  }
+
+  private func closeIfDrained() {
+    guard draining, inFlight == 0, waiting.isEmpty, let context else { return }
+    flushIfNeeded()
+    context.close(promise: nil)
+  }
+}
+
+/// Responses of calls that finished off the event loop, waiting for the loop to write them.
+final class Outbox: Sendable {
+  private let responses = Mutex<[ByteBuffer]>([])
+
+  /// Adds a response; returns `true` when the outbox was empty, i.e. the caller must schedule a
+  /// drain on the event loop.
+  func append(_ response: ByteBuffer) -> Bool {
+    responses.withLock { responses in
+      responses.append(response)
+      return responses.count == 1
+    }
+  }
+
+  func takeAll() -> [ByteBuffer] {
+    responses.withLock { responses in
+      defer { responses = [] }
+      return responses
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalTransport
+
+/// `thaiyyal bench`: benchmarks that print figures. Build with `-c release` for real numbers.
+struct BenchCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Run benchmarks (use a release build).",
+    subcommands: [RPCBench.self]
+  )
+}
+
+/// `thaiyyal bench rpc`: drives `Health/Check` against a freshly started server process over the
+/// Unix socket and TCP at several concurrencies on one connection, and prints throughput,
+/// latency percentiles and the server's CPU time per request (from `/proc/PID/stat`).
+struct RPCBench: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rpc",
+    abstract: "Benchmark Health/Check over the Unix socket and TCP."
+  )
+
+  @Option(help: "Seconds measured per scenario.")
+  var duration: Double = 5
+
+  @Option(help: "Seconds of warm-up per scenario (not measured).")
+  var warmup: Double = 1
+
+  @Option(help: "Calls in flight on the one connection, comma-separated.")
+  var concurrency: String = "1,8,64"
+
+  @Option(help: "Transports to measure, comma-separated: unix, tcp.")
+  var transports: String = "unix,tcp"
+
+  func run() async throws {
+    let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+    guard !levels.isEmpty, duration > 0, duration <= 600, warmup >= 0 else {
+      throw ValidationError("need positive concurrency levels and 0 < duration <= 600")
+    }
+    let server = try BenchServer.start()
+    defer { server.stop() }
+    #if DEBUG
+    print("warning: this is a debug build; build with -c release for meaningful figures")
+    #endif
+    print("server pid \(server.pid), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(duration) s per scenario")
+    print(
+      "transport  conc   requests     req/s    p50 µs    p99 µs  p99.9 µs  server CPU µs/req"
+    )
+    for name in transports.split(separator: ",").map(String.init) {
+      let target: BindAddress
+      switch name {
+      case "unix": target = .unixDomainSocket(path: server.socketPath)
+      case "tcp": target = server.tcpAddress
+      default: throw ValidationError("unknown transport \(name)")
+      }
+      for level in levels {
+        let client = TTRPCClient(target: target)
+        let health = Thaiyyal_V1_Health.Client(transport: client)
+        _ = try await drive(health, concurrency: level, for: warmup)
+        let cpuBefore = try server.cpuTime()
+        let result = try await drive(health, concurrency: level, for: duration)
+        let cpuAfter = try server.cpuTime()
+        await client.close()
+        let cpuPerRequest = (cpuAfter - cpuBefore) / Double(result.count) * 1e6
+        let line = [
+          name.padding(toLength: 9, withPad: " ", startingAt: 0),
+          String(format: "%5d", level),
+          String(format: "%10d", result.count),
+          String(format: "%9.0f", Double(result.count) / result.seconds),
+          String(format: "%9.1f", result.percentile(0.50)),
+          String(format: "%9.1f", result.percentile(0.99)),
+          String(format: "%9.1f", result.percentile(0.999)),
+          String(format: "%18.2f", cpuPerRequest),
+        ]
+        print(line.joined(separator: " "))
+      }
+    }
+  }
+
+  private struct Result {
+    var latencies: [Double]
+    var seconds: Double
+    var count: Int { latencies.count }
+
+    func percentile(_ p: Double) -> Double {
+      guard !latencies.isEmpty else { return 0 }
+      return latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+    }
+  }
+
+  private func drive(
+    _ health: Thaiyyal_V1_Health.Client<TTRPCClient>,
+    concurrency: Int,
+    for seconds: Double
+  ) async throws -> Result {
+    let start = ContinuousClock.now
+    let end = start + .milliseconds(Int64(seconds * 1000))
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+      for _ in 0..<concurrency {
+        group.addTask {
+          var samples: [Double] = []
+          samples.reserveCapacity(100_000)
+          while true {
+            let before = ContinuousClock.now
+            if before >= end { break }
+            _ = try await health.check()
+            let (s, atto) = (ContinuousClock.now - before).components
+            samples.append(Double(s) * 1e6 + Double(atto) / 1e12)
+          }
+          return samples
+        }
+      }
+      var all: [Double] = []
+      for try await samples in group { all += samples }
+      return all
+    }
+    let (s, atto) = (ContinuousClock.now - start).components
+    return Result(latencies: latencies.sorted(), seconds: Double(s) + Double(atto) / 1e18)
+  }
+}
+
+/// A `thaiyyal serve` child process on a temporary data directory.
+private struct BenchServer {
+  let process: Process
+  let directory: String
+  let socketPath: String
+  let tcpAddress: BindAddress
+
+  var pid: Int32 { process.processIdentifier }
+
+  static func start() throws -> BenchServer {
+    var template = Array("/tmp/thy-bench-XXXXXX".utf8CString)
+    guard let pointer = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+      throw ValidationError("cannot create a temporary directory")
+    }
+    let directory = String(cString: pointer)
+    let port = Int.random(in: 20_000...60_000)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+    let socketPath = directory + "/s.sock"
+    process.arguments = [
+      "serve", "--data-dir", directory, "--tcp", "127.0.0.1:\(port)", "--log-level", "warning",
+      "--log-format", "json",
+    ]
+    try process.run()
+    let server = BenchServer(
+      process: process,
+      directory: directory,
+      socketPath: socketPath,
+      tcpAddress: .tcp(host: "127.0.0.1", port: port)
+    )
+    for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) {
+      guard process.isRunning else { throw ValidationError("the server exited during start-up") }
+      usleep(50_000)
+    }
+    guard FileManager.default.fileExists(atPath: socketPath) else {
+      server.stop()
+      throw ValidationError("the server did not start within 5 s")
+    }
+    return server
+  }
+
+  /// User plus system CPU seconds of the server process so far.
+  func cpuTime() throws -> Double {
+    let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+    let ticks = Double(fields[11])! + Double(fields[12])!
+    return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+  }
+
+  func stop() {
+    if process.isRunning {
+      process.interrupt()
+      process.waitUntilExit()
+    }
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+}

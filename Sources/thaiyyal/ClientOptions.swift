@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import ThaiyyalRPC
+import ThaiyyalTransport
+
+/// How a client command finds the server: `--socket PATH` (default `./data/thaiyyal.sock`,
+/// or `THAIYYAL_SOCKET`) or `--tcp HOST:PORT` (`THAIYYAL_ADDRESS`).
+struct ServerAddressOptions: ParsableArguments {
+  @Option(help: "Unix socket of the server (default ./data/thaiyyal.sock, or THAIYYAL_SOCKET).")
+  var socket: String?
+
+  @Option(help: "TCP address HOST:PORT of the server (or THAIYYAL_ADDRESS).")
+  var tcp: String?
+
+  @Option(help: "Seconds to wait for an answer.")
+  var timeout: Double = 10
+
+  func validate() throws {
+    if socket != nil && tcp != nil {
+      throw ValidationError("use either --socket or --tcp, not both")
+    }
+    guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+  }
+
+  func target() throws -> BindAddress {
+    let environment = ProcessInfo.processInfo.environment
+    if let socket { return .unixDomainSocket(path: socket) }
+    if let tcp { return try parse(tcp) }
+    if let address = environment["THAIYYAL_ADDRESS"], !address.isEmpty { return try parse(address) }
+    return .unixDomainSocket(path: environment["THAIYYAL_SOCKET"] ?? "./data/thaiyyal.sock")
+  }
+
+  var callOptions: CallOptions {
+    CallOptions(timeout: .milliseconds(Int64(timeout * 1000)))
+  }
+
+  private func parse(_ address: String) throws -> BindAddress {
+    do {
+      return try BindAddress.parseTCP(address)
+    } catch {
+      throw ValidationError("\(error)")
+    }
+  }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
+
+/// Runs a client call and maps failures to the documented exit codes: 1 when the server answered
+/// an error (its code name and message go to standard error), 3 when it could not be reached.
+func runClientCall<T>(_ body: () async throws -> T) async throws -> T {
+  do {
+    return try await body()
+  } catch let error as ConnectionError {
+    printError("UNAVAILABLE: \(error.message)")
+    throw ExitCode(3)
+  } catch let error as RPCError {
+    printError("\(error.code): \(error.message)")
+    throw ExitCode(1)
+  }
+}

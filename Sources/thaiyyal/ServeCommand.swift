@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import ThaiyyalServer
+
+/// `thaiyyal serve`: runs the server until SIGINT or SIGTERM, then drains and exits 0.
+struct ServeCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "Run the server (Unix socket under the data directory; TCP when asked for)."
+  )
+
+  @Option(help: "Directory for the database, socket and keys (default ./data).")
+  var dataDir: String?
+
+  @Option(help: "Unix socket path (default DATA_DIR/thaiyyal.sock).")
+  var socket: String?
+
+  @Option(help: "Also listen on TCP at HOST:PORT, e.g. 127.0.0.1:7480.")
+  var tcp: String?
+
+  @Option(help: "YAML configuration file (see docs/config.example.yaml).")
+  var config: String?
+
+  @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+  var logLevel: String?
+
+  @Option(help: "Log format: auto (text on a terminal, else JSON), json or text.")
+  var logFormat: String?
+
+  func run() async throws {
+    let configuration: ServerConfiguration
+    do {
+      var loaded = try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+      if let dataDir { loaded.dataDirectory = dataDir }
+      if let socket { loaded.socketPath = socket }
+      if let tcp { loaded.tcpAddress = tcp }
+      var flags: [String: String] = [:]
+      flags["THAIYYAL_LOG_LEVEL"] = logLevel
+      flags["THAIYYAL_LOG_FORMAT"] = logFormat
+      try loaded.apply(environment: flags)
+      try loaded.validate()
+      configuration = loaded
+    } catch {
+      printError("error: \(error)")
+      throw ExitCode(2)
+    }
+
+    LoggingSystem.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
+    let logger = Logger(label: "thaiyyal")
+    let application = ServerApplication(configuration: configuration, logger: logger)
+    let group = ServiceGroup(
+      configuration: ServiceGroupConfiguration(
+        services: [.init(service: application, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+      )
+    )
+    do {
+      try await group.run()
+    } catch {
+      logger.critical("server stopped", metadata: ["error": "\(error)"])
+      throw ExitCode(1)
+    }
+  }
+}
+
+extension LoggingSystem {
+  /// Installs the process's log handler: JSON lines for collectors, text on a terminal.
+  static func bootstrap(format: ServerConfiguration.LogFormat, level: Logger.Level) {
+    let json = format == .json || (format == .auto && isatty(STDERR_FILENO) == 0)
+    bootstrap { label in
+      var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
+  }
+}
+
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data((message + "\n").utf8))
+}
