@@ -96,6 +96,7 @@ let package = Package(
       name: "ThaiyyalTransportTests",
       dependencies: [
         "ThaiyyalTransport", "ThaiyyalRPC", "ThaiyyalProto", "ThaiyyalTesting",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -114,11 +115,15 @@ let package = Package(
         "ThaiyyalTransport",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]
     ),
     .testTarget(
       name: "EndToEndTests",
-      dependencies: ["ThaiyyalTesting", "ThaiyyalClient", "ThaiyyalProto", "ThaiyyalRPC"]
+      dependencies: [
+        "ThaiyyalTesting", "ThaiyyalClient", "ThaiyyalProto", "ThaiyyalRPC",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
     ),
   ]
 )

@@ -10,4 +10,23 @@ struct Thaiyyal: AsyncParsableCommand {
     version: ServerVersion.current,
     subcommands: [ServeCommand.self, HealthCommand.self, BenchCommand.self]
   )
+
+  /// Parses and runs the command, mapping usage errors to exit status 2 (DESIGN.md section 9)
+  /// instead of ArgumentParser's 64.
+  static func main() async {
+    do {
+      var command = try parseAsRoot()
+      if var command = command as? any AsyncParsableCommand {
+        try await command.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      if exitCode(for: error) == .validationFailure {
+        printError(fullMessage(for: error))
+        exit(withError: ExitCode(2))
+      }
+      exit(withError: error)
+    }
+  }
 }

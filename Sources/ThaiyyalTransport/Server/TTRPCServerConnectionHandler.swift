@@ -80,6 +80,7 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     // A frame cut short by EOF is dropped; the connection is gone either way.
     try? processor.finishProcessing(seenEOF: true) { _ in }
     waiting.removeAll()
+    outbox.close()
     context.fireChannelInactive()
   }
 
@@ -255,21 +256,31 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
 /// Responses of calls that finished off the event loop, waiting for the loop to write them.
 final class Outbox: Sendable {
-  private let responses = Mutex<[ByteBuffer]>([])
+  private let state = Mutex<(responses: [ByteBuffer], closed: Bool)>(([], false))
 
   /// Adds a response; returns `true` when the outbox was empty, i.e. the caller must schedule a
-  /// drain on the event loop.
+  /// drain on the event loop. Once the connection has closed, responses are dropped and nothing
+  /// is scheduled, so a late call never touches an event loop that may have shut down.
   func append(_ response: ByteBuffer) -> Bool {
-    responses.withLock { responses in
-      responses.append(response)
-      return responses.count == 1
+    state.withLock { state in
+      guard !state.closed else { return false }
+      state.responses.append(response)
+      return state.responses.count == 1
     }
   }
 
   func takeAll() -> [ByteBuffer] {
-    responses.withLock { responses in
-      defer { responses = [] }
-      return responses
+    state.withLock { state in
+      defer { state.responses = [] }
+      return state.responses
+    }
+  }
+
+  /// Called on the event loop when the connection goes away.
+  func close() {
+    state.withLock { state in
+      state.closed = true
+      state.responses = []
     }
   }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import ThaiyyalClient
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalTesting
+
+/// A real server on real sockets, through the whole stack.
+@Suite("End to end")
+struct HealthEndToEndTests {
+  @Test("Health/Check over each socket transport", arguments: [TestTransport.unixSocket, .tcp])
+  func health(transport: TestTransport) async throws {
+    try await withTestServer(transport) { server in
+      let client = server.makeClient()
+      let response = try await client.health.check()
+      #expect(response.status == .serving)
+      #expect(response.version == "0.1.0")
+      await client.close()
+    }
+  }
+
+  @Test("a method still to come answers UNIMPLEMENTED over the wire, and the connection keeps working")
+  func unimplementedOverTheWire() async throws {
+    try await withTestServer(.unixSocket) { server in
+      let client = server.makeClient()
+      await #expect {
+        try await client.tenants.listTenants()
+      } throws: { error in
+        (error as? RPCError)?.code == .unimplemented
+      }
+      let status = try await client.health.check().status
+      #expect(status == .serving)
+      await client.close()
+    }
+  }
+}
+
+/// The `thaiyyal` binary itself: serve, health, signals and exit codes.
+@Suite("Binary", .serialized)
+struct BinaryTests {
+  static let binary = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent(".build/debug/thaiyyal")
+
+  /// Runs the binary to completion off the concurrency pool.
+  static func run(_ arguments: [String], timeout: Double = 20) async throws -> (status: Int32, output: String, error: String) {
+    try await offPool { try runBlocking(arguments, timeout: timeout) }
+  }
+
+  static func runBlocking(_ arguments: [String], timeout: Double) throws -> (status: Int32, output: String, error: String) {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    return (
+      process.terminationStatus,
+      String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+      String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    )
+  }
+
+  @Test(
+    "serve starts with defaults, health answers, SIGTERM drains and exits 0 removing the socket",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path))
+  )
+  func serveAndHealth() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let server = Process()
+    server.executableURL = Self.binary
+    server.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+    server.arguments = ["serve", "--log-format", "json"]
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    let socket = directory.path + "/data/thaiyyal.sock"
+    for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) {
+      try await Task.sleep(for: .milliseconds(25))
+    }
+    let text = try await Self.run(["health", "--socket", socket])
+    #expect(text.status == 0)
+    #expect(text.output.contains("SERVING"))
+    let json = try await Self.run(["health", "--socket", socket, "--output", "json"])
+    #expect(json.status == 0)
+    let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+    #expect(object?["status"] as? String == "SERVING")
+
+    server.terminate()  // SIGTERM
+    await offPool { server.waitUntilExit() }
+    #expect(server.terminationReason == .exit)
+    #expect(server.terminationStatus == 0)
+    #expect(!FileManager.default.fileExists(atPath: socket))
+  }
+
+  @Test(
+    "health exits 3 when no server listens, and usage errors exit 2",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path))
+  )
+  func exitCodes() async throws {
+    let unreachable = try await Self.run(["health", "--socket", "/tmp/thaiyyal-missing.sock"])
+    #expect(unreachable.status == 3)
+    #expect(unreachable.error.hasPrefix("UNAVAILABLE:"))
+    let usage = try await Self.run(["health", "--socket", "a", "--tcp", "127.0.0.1:1"])
+    #expect(usage.status == 2)
+    let badConfig = try await Self.run(["serve", "--tcp", "nonsense"])
+    #expect(badConfig.status == 2)
+  }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalTesting
+@testable import ThaiyyalTransport
+
+/// Wire behaviour of the server over real sockets, driven with hand-made frames.
+@Suite("Server connection")
+struct ServerConnectionTests {
+  @Test("answers an echo request with the payload and no status")
+  func echo() async throws {
+    try await withTransportServer { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [4, 5, 6]))
+      let (header, response) = try await raw.readResponse()
+      #expect(header.streamID == 1)
+      #expect(header.type == .response)
+      #expect(header.flags == 0)
+      #expect(!response.hasStatus)
+      #expect(Array(response.payload) == [4, 5, 6])
+    }
+  }
+
+  @Test("an oversized frame answers RESOURCE_EXHAUSTED on its stream and the connection stays usable")
+  func oversizedFrame() async throws {
+    try await withTransportServer(configure: { $0.maxMessageSize = 1024 }) { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(Frames.frame(streamID: 3, data: [UInt8](repeating: 0x0A, count: 5000)))
+      let (header, response) = try await raw.readResponse()
+      #expect(header.streamID == 3)
+      #expect(response.status.code == Int32(RPCError.Code.resourceExhausted.rawValue))
+      #expect(response.status.message == "message length 5000 exceeds maximum message size of 1024")
+      raw.send(Frames.request(streamID: 5, service: TestServices.service, method: "Echo", payload: [1]))
+      let (next, echoed) = try await raw.readResponse()
+      #expect(next.streamID == 5)
+      #expect(Array(echoed.payload) == [1])
+    }
+  }
+
+  @Test("an even stream id answers INVALID_ARGUMENT on that stream id")
+  func evenStreamID() async throws {
+    try await withTransportServer { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(Frames.request(streamID: 2, service: TestServices.service, method: "Echo"))
+      let (header, response) = try await raw.readResponse()
+      #expect(header.streamID == 2)
+      #expect(response.status.code == Int32(RPCError.Code.invalidArgument.rawValue))
+    }
+  }
+
+  @Test("unknown service and unknown method answer UNIMPLEMENTED with the ttrpc messages")
+  func unknownServiceAndMethod() async throws {
+    try await withTransportServer { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(Frames.request(streamID: 1, service: "nope.Service", method: "Echo"))
+      let (_, unknownService) = try await raw.readResponse()
+      #expect(unknownService.status.code == Int32(RPCError.Code.unimplemented.rawValue))
+      #expect(unknownService.status.message == "service nope.Service")
+      raw.send(Frames.request(streamID: 3, service: TestServices.service, method: "Nope"))
+      let (_, unknownMethod) = try await raw.readResponse()
+      #expect(unknownMethod.status.code == Int32(RPCError.Code.unimplemented.rawValue))
+      #expect(unknownMethod.status.message == "method Nope")
+    }
+  }
+
+  @Test("frame data that is not a Request answers INVALID_ARGUMENT")
+  func notARequest() async throws {
+    try await withTransportServer { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(Frames.frame(streamID: 1, data: [0x0A, 0x40, 0x61]))
+      let (header, response) = try await raw.readResponse()
+      #expect(header.streamID == 1)
+      #expect(response.status.code == Int32(RPCError.Code.invalidArgument.rawValue))
+    }
+  }
+
+  @Test("a header or body cut short by EOF closes the connection; the server keeps serving")
+  func truncatedAtEOF() async throws {
+    try await withTransportServer { _, addresses in
+      for cut in [4, FrameHeader.size + 3] {
+        let raw = try RawConnection(addresses[0])
+        let frame = Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [1, 2, 3, 4, 5])
+        raw.send(Array(frame.prefix(cut)))
+        raw.shutdownWrite()
+        #expect(await raw.isClosedByPeer())
+      }
+      let healthy = try RawConnection(addresses[0])
+      healthy.send(Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [7]))
+      #expect(Array(try await healthy.readResponse().response.payload) == [7])
+    }
+  }
+
+  @Test("random garbage never stops the server from serving other connections")
+  func garbage() async throws {
+    try await withTransportServer(configure: { $0.maxMessageSize = 64 * 1024 }) { _, addresses in
+      var generator = SystemRandomNumberGenerator()
+      for _ in 0..<20 {
+        let raw = try RawConnection(addresses[0], readTimeout: 0.2)
+        raw.send((0..<Int.random(in: 1...4096)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        raw.shutdownWrite()
+        _ = await raw.isClosedByPeer()
+      }
+      let healthy = try RawConnection(addresses[0])
+      healthy.send(Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [42]))
+      #expect(Array(try await healthy.readResponse().response.payload) == [42])
+    }
+  }
+
+  @Test("calls on one connection are answered in completion order")
+  func outOfOrder() async throws {
+    try await withTransportServer { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(
+        Frames.request(streamID: 1, service: TestServices.service, method: "Sleep", payload: TestServices.sleepPayload(milliseconds: 300))
+      )
+      raw.send(Frames.request(streamID: 3, service: TestServices.service, method: "Echo", payload: [3]))
+      #expect(try await raw.readResponse().header.streamID == 3)
+      #expect(try await raw.readResponse().header.streamID == 1)
+    }
+  }
+
+  @Test("timeout_nano sets a deadline; a slower handler answers DEADLINE_EXCEEDED")
+  func deadline() async throws {
+    try await withTransportServer { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      let start = ContinuousClock.now
+      raw.send(
+        Frames.request(
+          streamID: 1,
+          service: TestServices.service,
+          method: "Sleep",
+          payload: TestServices.sleepPayload(milliseconds: 30_000),
+          timeoutNanos: 100_000_000
+        )
+      )
+      let (_, response) = try await raw.readResponse()
+      #expect(response.status.code == Int32(RPCError.Code.deadlineExceeded.rawValue))
+      #expect(ContinuousClock.now - start < .seconds(15), "the deadline, not the 30 s handler, ends the call")
+    }
+  }
+
+  @Test("metadata keys arrive lower-cased, repeated keys kept")
+  func metadata() async throws {
+    try await withTransportServer { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(
+        Frames.request(
+          streamID: 1,
+          service: TestServices.service,
+          method: "Metadata",
+          metadata: [("X-Tenant", "acme"), ("x-tenant", "two")]
+        )
+      )
+      let text = String(decoding: try await raw.readResponse().response.payload, as: UTF8.self)
+      #expect(text == "x-tenant=acme\nx-tenant=two")
+    }
+  }
+
+  @Test("a response over the maximum becomes RESOURCE_EXHAUSTED, never an oversized frame")
+  func oversizedResponse() async throws {
+    try await withTransportServer(configure: { $0.maxMessageSize = 4096 }) { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(Frames.request(streamID: 1, service: TestServices.service, method: "Large", payload: TestServices.sizePayload(10_000)))
+      let (header, response) = try await raw.readResponse()
+      #expect(header.length <= 4096)
+      #expect(response.status.code == Int32(RPCError.Code.resourceExhausted.rawValue))
+    }
+  }
+
+  @Test("past the per-connection limit the server stops reading instead of dropping calls")
+  func backpressure() async throws {
+    let gate = Gate()
+    try await withTransportServer(gate: gate, configure: { $0.maxConcurrentCallsPerConnection = 2 }) { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      for stream in stride(from: UInt32(1), through: 19, by: 2) {
+        raw.send(Frames.request(streamID: stream, service: TestServices.service, method: "Gate", payload: [UInt8(stream)]))
+      }
+      try await Task.sleep(for: .milliseconds(300))
+      #expect(gate.entered == 2, "only the limit's worth of calls may run")
+      gate.open()
+      var answered = Set<UInt32>()
+      for _ in 0..<10 {
+        answered.insert(try await raw.readResponse().header.streamID)
+      }
+      #expect(answered == Set(stride(from: UInt32(1), through: 19, by: 2)))
+    }
+  }
+
+  @Test("an idle connection is closed after the idle timeout")
+  func idleTimeout() async throws {
+    try await withTransportServer(configure: { $0.idleTimeout = .milliseconds(200) }) { _, addresses in
+      let raw = try RawConnection(addresses[0], readTimeout: 20)
+      let start = ContinuousClock.now
+      #expect(await raw.isClosedByPeer())
+      #expect(ContinuousClock.now - start < .seconds(10), "the idle timeout, not the read timeout, ends it")
+    }
+  }
+}
