@@ -134,15 +134,15 @@ private struct BenchServer {
   static func start() throws -> BenchServer {
     var template = Array("/tmp/thy-bench-XXXXXX".utf8CString)
     guard let pointer = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-      throw ValidationError("cannot create a temporary directory")
+      throw BenchError("cannot create a temporary directory")
     }
     let directory = String(cString: pointer)
     let port = Int.random(in: 20_000...60_000)
+    let socketPath = directory + "/s.sock"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-    let socketPath = directory + "/s.sock"
     process.arguments = [
-      "serve", "--data-dir", directory, "--tcp", "127.0.0.1:\(port)", "--log-level", "warning",
+      "serve", "--data-dir", directory, "--socket", socketPath, "--tcp", "127.0.0.1:\(port)", "--log-level", "warning",
       "--log-format", "json",
     ]
     try process.run()
@@ -153,12 +153,12 @@ private struct BenchServer {
       tcpAddress: .tcp(host: "127.0.0.1", port: port)
     )
     for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) {
-      guard process.isRunning else { throw ValidationError("the server exited during start-up") }
+      guard process.isRunning else { throw BenchError("the server exited during start-up") }
       usleep(50_000)
     }
     guard FileManager.default.fileExists(atPath: socketPath) else {
       server.stop()
-      throw ValidationError("the server did not start within 5 s")
+      throw BenchError("the server did not start within 5 s")
     }
     return server
   }
@@ -179,4 +179,10 @@ private struct BenchServer {
     }
     try? FileManager.default.removeItem(atPath: directory)
   }
+}
+
+/// A benchmark that could not run; printed without a usage message.
+private struct BenchError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }
