@@ -16,8 +16,18 @@ public enum RequestID {
 
   /// A new id.
   public static func next() -> String {
-    let n = counter.wrappingAdd(1, ordering: .relaxed).newValue
-    return prefix + "-" + String(n, radix: 16)
+    format(nextNumber())
+  }
+
+  /// The number of a new id; ``format(_:)`` turns it into the id. Splitting the two lets a call
+  /// reserve its id without building a string it may never need.
+  public static func nextNumber() -> UInt64 {
+    counter.wrappingAdd(1, ordering: .relaxed).newValue
+  }
+
+  /// The id for a number from ``nextNumber()``.
+  public static func format(_ number: UInt64) -> String {
+    prefix + "-" + String(number, radix: 16)
   }
 
   /// `candidate` if it is a safe id to echo, else `nil`.

@@ -15,10 +15,25 @@ public struct ServerContext: Sendable {
   /// When the call must be answered by; `nil` when the client set no timeout.
   public var deadline: ContinuousClock.Instant?
   /// The request id: the client's `x-request-id` when valid, else generated.
-  public var requestID: String
-  /// A logger carrying the request id; interceptors add more metadata (tenant, user).
-  public var logger: Logger
+  public var requestID: String {
+    get { clientRequestID ?? RequestID.format(generatedRequestID) }
+    set { clientRequestID = newValue }
+  }
+  /// A logger tagged with the request id and method. The tags are added when the logger is read,
+  /// so calls that never log never pay for them.
+  public var logger: Logger {
+    get {
+      var logger = baseLogger
+      logger[metadataKey: "request-id"] = .string(requestID)
+      logger[metadataKey: "method"] = .stringConvertible(descriptor)
+      return logger
+    }
+    set { baseLogger = newValue }
+  }
 
+  private var baseLogger: Logger
+  private var clientRequestID: String?
+  private let generatedRequestID: UInt64
   private var values: [ObjectIdentifier: any Sendable] = [:]
 
   public init(
@@ -32,8 +47,14 @@ public struct ServerContext: Sendable {
     self.metadata = metadata
     self.peer = peer
     self.deadline = deadline
-    self.requestID = RequestID.accept(metadata[Metadata.WellKnown.requestID]) ?? RequestID.next()
-    self.logger = logger
+    self.clientRequestID = metadata.isEmpty ? nil : RequestID.accept(metadata[Metadata.WellKnown.requestID])
+    self.generatedRequestID = RequestID.nextNumber()
+    self.baseLogger = logger
+  }
+
+  /// Whether a message at `level` would be logged; check before building an expensive message.
+  public func isLogging(at level: Logger.Level) -> Bool {
+    baseLogger.logLevel <= level
   }
 
   /// Typed extension storage for values that layers above the RPC core attach.

@@ -1,8 +1,8 @@
 import Logging
 import ThaiyyalRPC
 
-/// The first link of the chain: tags the call's logger with its request id and method, and writes
-/// one log line per call with its outcome and duration.
+/// The first link of the chain: writes one log line per call with its outcome and duration. The
+/// context's logger carries the request id and method, so every line of the call correlates.
 ///
 /// Successful calls log at `debug` so a busy server stays quiet; failures log at `info`, and
 /// `INTERNAL` at `error`. Only ids reach the log, never payloads or metadata values.
@@ -12,13 +12,10 @@ struct ObserveInterceptor: ServerInterceptor {
     context: ServerContext,
     next: @escaping RPCHandler
   ) async throws -> [UInt8] {
-    var context = context
-    context.logger[metadataKey: "request-id"] = .string(context.requestID)
-    context.logger[metadataKey: "method"] = .stringConvertible(context.descriptor)
     let start = ContinuousClock.now
     do {
       let response = try await next(payload, context)
-      if context.logger.logLevel <= .debug {
+      if context.isLogging(at: .debug) {
         context.logger.debug("call completed", metadata: ["duration": "\(ContinuousClock.now - start)"])
       }
       return response

@@ -10,7 +10,7 @@ import ThaiyyalRPC
 /// routing work to it.
 final class HealthService: Thaiyyal_V1_Health.ServiceProtocol {
   private let started = ContinuousClock.now
-  private let startDate = Date()
+  private let startTime = Google_Protobuf_Timestamp(date: Date())
   private let draining = Atomic<Bool>(false)
 
   /// Marks the server as draining; later checks answer `NOT_SERVING`.
@@ -27,7 +27,7 @@ final class HealthService: Thaiyyal_V1_Health.ServiceProtocol {
     response.version = ServerVersion.current
     let (seconds, attoseconds) = (ContinuousClock.now - started).components
     response.uptime = Google_Protobuf_Duration(seconds: seconds, nanos: Int32(attoseconds / 1_000_000_000))
-    response.startTime = Google_Protobuf_Timestamp(date: startDate)
+    response.startTime = startTime
     return response
   }
 }

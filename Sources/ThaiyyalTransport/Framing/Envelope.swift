@@ -94,6 +94,21 @@ package struct RequestEnvelope {
 /// Success carries the payload and no status (clients read a missing status as OK); failure
 /// carries a `google.rpc.Status` and no payload.
 package enum ResponseEnvelope {
+  /// Writes a whole response frame for a call's outcome.
+  package static func write(
+    _ outcome: Outcome,
+    streamID: UInt32,
+    maxMessageSize: Int,
+    into buffer: inout ByteBuffer
+  ) {
+    switch outcome {
+    case .success(let payload):
+      writeSuccess(streamID: streamID, payload: payload, maxMessageSize: maxMessageSize, into: &buffer)
+    case .failure(let status):
+      writeFailure(streamID: streamID, status: status, into: &buffer)
+    }
+  }
+
   /// Writes a whole response frame (header and data) for a successful call.
   ///
   /// A response whose frame would exceed `maxMessageSize` becomes `RESOURCE_EXHAUSTED` instead:

@@ -10,14 +10,25 @@ package struct RouteTable: Sendable {
   package struct Route: Sendable {
     package let descriptor: MethodDescriptor
     package let handler: RPCHandler
+    let serviceKey: ByteBuffer
+    let methodKey: ByteBuffer
+
+    /// Whether a call to `service`/`method` is this route (a byte comparison).
+    func matches(service: ByteBuffer, method: ByteBuffer) -> Bool {
+      method == methodKey && service == serviceKey
+    }
   }
 
   package init(_ table: RPCHandlerTable) {
     var services: [ByteBuffer: [ByteBuffer: Route]] = [:]
     for (descriptor, handler) in table.handlers {
-      services[ByteBuffer(string: descriptor.service), default: [:]][ByteBuffer(string: descriptor.method)] = Route(
+      let serviceKey = ByteBuffer(string: descriptor.service)
+      let methodKey = ByteBuffer(string: descriptor.method)
+      services[serviceKey, default: [:]][methodKey] = Route(
         descriptor: descriptor,
-        handler: handler
+        handler: handler,
+        serviceKey: serviceKey,
+        methodKey: methodKey
       )
     }
     self.services = services

@@ -148,7 +148,6 @@ public final class TTRPCServer: Sendable {
     return peer.flatMapThrowing { peer in
       logger[metadataKey: "peer"] = "\(peer)"
       let sync = channel.pipeline.syncOperations
-      try sync.addHandler(IdleStateHandler(allTimeout: TimeAmount(configuration.idleTimeout)))
       try sync.addHandler(
         TTRPCServerConnectionHandler(routes: routes, configuration: configuration, peer: peer, logger: logger)
       )

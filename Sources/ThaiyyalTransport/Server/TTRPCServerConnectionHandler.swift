@@ -36,7 +36,15 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   private var readHeld = false
   private var inReadBurst = false
   private var needsFlush = false
+  /// Responses encoded on the event loop since the last flush, written as one buffer.
+  private var batch: ByteBuffer?
   private var draining = false
+  /// When the connection last read or wrote, for the idle timeout.
+  private var lastActivity = NIODeadline.now()
+  private var idleCheck: Scheduled<Void>?
+  /// The route of the previous call; clients usually repeat a method, and comparing two short
+  /// byte strings is cheaper than hashing them.
+  private var lastRoute: RouteTable.Route?
 
   init(routes: RouteTable, configuration: TTRPCServerConfiguration, peer: Peer, logger: Logger) {
     self.routes = routes
@@ -50,9 +58,12 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
+    scheduleIdleCheck(at: lastActivity + TimeAmount(configuration.idleTimeout))
   }
 
   func handlerRemoved(context: ChannelHandlerContext) {
+    idleCheck?.cancel()
+    idleCheck = nil
     self.context = nil
   }
 
@@ -72,6 +83,7 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
   func channelReadComplete(context: ChannelHandlerContext) {
     inReadBurst = false
+    lastActivity = .now()
     flushIfNeeded()
     context.fireChannelReadComplete()
   }
@@ -81,6 +93,8 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     try? processor.finishProcessing(seenEOF: true) { _ in }
     waiting.removeAll()
     outbox.close()
+    idleCheck?.cancel()
+    idleCheck = nil
     context.fireChannelInactive()
   }
 
@@ -94,13 +108,28 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     case is DrainEvent:
       draining = true
       closeIfDrained()
-    case let idle as IdleStateHandler.IdleStateEvent where idle == .all:
-      if inFlight == 0 && waiting.isEmpty {
-        logger.debug("closing idle connection")
-        context.close(promise: nil)
-      }
     default:
       context.fireUserInboundEventTriggered(event)
+    }
+  }
+
+  /// Closes the connection once it has had no traffic and no call in flight for the idle timeout.
+  /// One timer per connection, moved forward lazily, so calls pay nothing for it.
+  private func scheduleIdleCheck(at deadline: NIODeadline) {
+    guard let context else { return }
+    let this = NIOLoopBound(self, eventLoop: context.eventLoop)
+    idleCheck = context.eventLoop.scheduleTask(deadline: deadline) { this.value.checkIdle() }
+  }
+
+  private func checkIdle() {
+    guard let context else { return }
+    let timeout = TimeAmount(configuration.idleTimeout)
+    let idleSince = lastActivity
+    if inFlight == 0 && waiting.isEmpty && NIODeadline.now() >= idleSince + timeout {
+      logger.debug("closing idle connection")
+      context.close(promise: nil)
+    } else {
+      scheduleIdleCheck(at: max(idleSince + timeout, .now() + .milliseconds(10)))
     }
   }
 
@@ -149,7 +178,12 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     let route: RouteTable.Route
     do {
       envelope = try RequestEnvelope(decoding: data)
-      route = try routes.route(service: envelope.service, method: envelope.method)
+      if let lastRoute, lastRoute.matches(service: envelope.service, method: envelope.method) {
+        route = lastRoute
+      } else {
+        route = try routes.route(service: envelope.service, method: envelope.method)
+        lastRoute = route
+      }
     } catch {
       fail(streamID: streamID, RPCStatus(error))
       return
@@ -173,46 +207,44 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     let allocator = context.channel.allocator
     let maxMessageSize = configuration.maxMessageSize
     Task.immediate {
-      var response = allocator.buffer(capacity: 64)
+      let outcome: ResponseEnvelope.Outcome
       do {
-        let answer = try await handler(payload, callContext)
-        ResponseEnvelope.writeSuccess(
-          streamID: streamID,
-          payload: answer,
-          maxMessageSize: maxMessageSize,
-          into: &response
-        )
+        outcome = .success(try await handler(payload, callContext))
       } catch {
-        ResponseEnvelope.writeFailure(
-          streamID: streamID,
-          status: RPCStatus(error: error, logger: callContext.logger),
-          into: &response
-        )
+        outcome = .failure(RPCStatus(error: error, logger: callContext.logger))
       }
       if eventLoop.inEventLoop {
-        this.value.completed(response)
-      } else if outbox.append(response) {
+        this.value.completed(streamID: streamID, outcome)
+        return
+      }
+      var response = allocator.buffer(capacity: 64)
+      ResponseEnvelope.write(outcome, streamID: streamID, maxMessageSize: maxMessageSize, into: &response)
+      if outbox.append(response) {
         eventLoop.execute { this.value.drainOutbox() }
       }
     }
   }
 
-  private func fail(streamID: UInt32, _ status: RPCStatus) {
+  /// Encodes a response into this flush's batch.
+  private func appendToBatch(_ encode: (inout ByteBuffer) -> Void) {
     guard let context else { return }
-    var buffer = context.channel.allocator.buffer(capacity: 64)
-    ResponseEnvelope.writeFailure(streamID: streamID, status: status, into: &buffer)
-    context.write(wrapOutboundOut(buffer), promise: nil)
+    if batch == nil { batch = context.channel.allocator.buffer(capacity: 1024) }
+    encode(&batch!)
     needsFlush = true
     if !inReadBurst { flushIfNeeded() }
   }
 
+  private func fail(streamID: UInt32, _ status: RPCStatus) {
+    appendToBatch { ResponseEnvelope.writeFailure(streamID: streamID, status: status, into: &$0) }
+  }
+
   /// A call finished on the event loop.
-  private func completed(_ response: ByteBuffer) {
+  private func completed(streamID: UInt32, _ outcome: ResponseEnvelope.Outcome) {
     inFlight -= 1
-    guard let context else { return }
-    context.write(wrapOutboundOut(response), promise: nil)
-    needsFlush = true
-    if !inReadBurst { flushIfNeeded() }
+    let maxMessageSize = configuration.maxMessageSize
+    appendToBatch {
+      ResponseEnvelope.write(outcome, streamID: streamID, maxMessageSize: maxMessageSize, into: &$0)
+    }
     resumeWaiting()
   }
 
@@ -244,6 +276,11 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   private func flushIfNeeded() {
     guard needsFlush, let context else { return }
     needsFlush = false
+    lastActivity = .now()
+    if let batch {
+      self.batch = nil
+      context.write(wrapOutboundOut(batch), promise: nil)
+    }
     context.flush()
   }
 
