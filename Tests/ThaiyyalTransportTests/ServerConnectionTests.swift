@@ -189,6 +189,41 @@ struct ServerConnectionTests {
     }
   }
 
+  @Test("a client that disconnects cancels its calls still running")
+  func disconnectCancels() async throws {
+    let cancellations = Counter()
+    try await withTransportServer(cancellations: cancellations) { _, addresses in
+      do {
+        let raw = try RawConnection(addresses[0])
+        raw.send(Frames.request(streamID: 1, service: TestServices.service, method: "Hang"))
+        raw.send(Frames.request(streamID: 3, service: TestServices.service, method: "Hang"))
+        try await Task.sleep(for: .milliseconds(200))
+      }  // closes the socket
+      for _ in 0..<200 where cancellations.count < 2 {
+        try await Task.sleep(for: .milliseconds(25))
+      }
+      #expect(cancellations.count == 2)
+    }
+  }
+
+  @Test("a stream id already running answers INVALID_ARGUMENT and leaves the first call alone")
+  func duplicateStreamID() async throws {
+    try await withTransportServer { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(
+        Frames.request(streamID: 1, service: TestServices.service, method: "Sleep", payload: TestServices.sleepPayload(milliseconds: 300))
+      )
+      try await Task.sleep(for: .milliseconds(50))
+      raw.send(Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [1]))
+      let (first, duplicate) = try await raw.readResponse()
+      #expect(first.streamID == 1)
+      #expect(duplicate.status.code == Int32(RPCError.Code.invalidArgument.rawValue))
+      let (_, original) = try await raw.readResponse()
+      #expect(!original.hasStatus)
+      #expect(Array(original.payload) == TestServices.sleepPayload(milliseconds: 300))
+    }
+  }
+
   @Test("an idle connection is closed after the idle timeout")
   func idleTimeout() async throws {
     try await withTransportServer(configure: { $0.idleTimeout = .milliseconds(200) }) { _, addresses in

@@ -45,6 +45,11 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   /// The route of the previous call; clients usually repeat a method, and comparing two short
   /// byte strings is cheaper than hashing them.
   private var lastRoute: RouteTable.Route?
+  /// Calls that suspended and are still running, so they can be cancelled when the connection
+  /// goes away. Calls that finish inside `channelRead` are never entered here.
+  private var running: [UInt32: Task<Void, Never>] = [:]
+  /// The stream of the call that just completed on the event loop, to tell an inline completion.
+  private var completedInline: UInt32?
 
   init(routes: RouteTable, configuration: TTRPCServerConfiguration, peer: Peer, logger: Logger) {
     self.routes = routes
@@ -93,6 +98,8 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     try? processor.finishProcessing(seenEOF: true) { _ in }
     waiting.removeAll()
     outbox.close()
+    for task in running.values { task.cancel() }
+    running.removeAll()
     idleCheck?.cancel()
     idleCheck = nil
     context.fireChannelInactive()
@@ -165,6 +172,13 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
         )
         return
       }
+      guard running[header.streamID] == nil else {
+        fail(
+          streamID: header.streamID,
+          RPCStatus(code: .invalidArgument, message: "stream id \(header.streamID) is already in use")
+        )
+        return
+      }
       if inFlight >= configuration.maxConcurrentCallsPerConnection || !waiting.isEmpty {
         waiting.append((header.streamID, data))
       } else {
@@ -206,7 +220,8 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     let outbox = self.outbox
     let allocator = context.channel.allocator
     let maxMessageSize = configuration.maxMessageSize
-    Task.immediate {
+    completedInline = nil
+    let task = Task.immediate {
       let outcome: ResponseEnvelope.Outcome
       do {
         outcome = .success(try await handler(payload, callContext))
@@ -219,9 +234,12 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
       }
       var response = allocator.buffer(capacity: 64)
       ResponseEnvelope.write(outcome, streamID: streamID, maxMessageSize: maxMessageSize, into: &response)
-      if outbox.append(response) {
+      if outbox.append(streamID: streamID, response) {
         eventLoop.execute { this.value.drainOutbox() }
       }
+    }
+    if completedInline != streamID {
+      running[streamID] = task
     }
   }
 
@@ -241,6 +259,8 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   /// A call finished on the event loop.
   private func completed(streamID: UInt32, _ outcome: ResponseEnvelope.Outcome) {
     inFlight -= 1
+    completedInline = streamID
+    running.removeValue(forKey: streamID)
     let maxMessageSize = configuration.maxMessageSize
     appendToBatch {
       ResponseEnvelope.write(outcome, streamID: streamID, maxMessageSize: maxMessageSize, into: &$0)
@@ -253,7 +273,8 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     let responses = outbox.takeAll()
     inFlight -= responses.count
     guard let context else { return }
-    for response in responses {
+    for (streamID, response) in responses {
+      running.removeValue(forKey: streamID)
       context.write(wrapOutboundOut(response), promise: nil)
     }
     needsFlush = true
@@ -293,20 +314,20 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
 /// Responses of calls that finished off the event loop, waiting for the loop to write them.
 final class Outbox: Sendable {
-  private let state = Mutex<(responses: [ByteBuffer], closed: Bool)>(([], false))
+  private let state = Mutex<(responses: [(UInt32, ByteBuffer)], closed: Bool)>(([], false))
 
   /// Adds a response; returns `true` when the outbox was empty, i.e. the caller must schedule a
   /// drain on the event loop. Once the connection has closed, responses are dropped and nothing
   /// is scheduled, so a late call never touches an event loop that may have shut down.
-  func append(_ response: ByteBuffer) -> Bool {
+  func append(streamID: UInt32, _ response: ByteBuffer) -> Bool {
     state.withLock { state in
       guard !state.closed else { return false }
-      state.responses.append(response)
+      state.responses.append((streamID, response))
       return state.responses.count == 1
     }
   }
 
-  func takeAll() -> [ByteBuffer] {
+  func takeAll() -> [(UInt32, ByteBuffer)] {
     state.withLock { state in
       defer { state.responses = [] }
       return state.responses

@@ -12,12 +12,13 @@ enum TestServices {
   static let gated = MethodDescriptor(service: service, method: "Gate")
   static let large = MethodDescriptor(service: service, method: "Large")
   static let metadata = MethodDescriptor(service: service, method: "Metadata")
+  static let hang = MethodDescriptor(service: service, method: "Hang")
 
   /// A router with: `Echo` (returns the payload), `Sleep` (sleeps the number of milliseconds in
   /// the payload's first two bytes, then echoes), `Gate` (waits for `gate` to open), `Large`
   /// (answers with a payload of the size in the request's first four bytes) and `Metadata`
   /// (answers `key=value` lines of what it received).
-  static func router(gate: Gate = Gate()) -> RPCRouter {
+  static func router(gate: Gate = Gate(), cancellations: Counter = Counter()) -> RPCRouter {
     var router = RPCRouter()
     router.register(echo) { payload, _ in payload }
     router.register(sleep) { payload, _ in
@@ -33,6 +34,15 @@ enum TestServices {
       let size = payload.prefix(4).reduce(0) { $0 << 8 | Int($1) }
       return [UInt8](repeating: 0x61, count: size)
     }
+    router.register(hang) { _, _ in
+      do {
+        try await Task.sleep(for: .seconds(120))
+      } catch {
+        cancellations.increment()
+        throw error
+      }
+      return []
+    }
     router.register(metadata) { _, context in
       Array(context.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: "\n").utf8)
     }
@@ -46,6 +56,13 @@ enum TestServices {
   static func sizePayload(_ size: Int) -> [UInt8] {
     [UInt8(size >> 24 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF)]
   }
+}
+
+/// A thread-safe count.
+final class Counter: Sendable {
+  private let value = Mutex(0)
+  var count: Int { value.withLock { $0 } }
+  func increment() { value.withLock { $0 += 1 } }
 }
 
 /// Holds callers until opened, counting how many are waiting.
@@ -81,6 +98,7 @@ final class Gate: Sendable {
 func withTransportServer<T>(
   tcp: Bool = false,
   gate: Gate = Gate(),
+  cancellations: Counter = Counter(),
   interceptors: [ScopedInterceptor] = [ScopedInterceptor(DeadlineInterceptor())],
   configure: (inout TTRPCServerConfiguration) -> Void = { _ in },
   _ body: (TTRPCServer, [BindAddress]) async throws -> T
@@ -93,7 +111,7 @@ func withTransportServer<T>(
   var logger = Logger(label: "test.transport")
   logger.logLevel = .critical
   let server = TTRPCServer(
-    table: TestServices.router(gate: gate).resolve(interceptors: interceptors),
+    table: TestServices.router(gate: gate, cancellations: cancellations).resolve(interceptors: interceptors),
     configuration: configuration,
     logger: logger
   )
