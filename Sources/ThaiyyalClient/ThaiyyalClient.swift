@@ -39,7 +39,11 @@ public final class ThaiyyalClient: Sendable {
   }
 
   /// A client over a ttrpc connection to `target`, opened on first use.
-  public convenience init(connectingTo target: BindAddress, token: String? = nil, tenant: String? = nil) {
+  public convenience init(
+    connectingTo target: BindAddress,
+    token: String? = nil,
+    tenant: String? = nil
+  ) {
     self.init(transport: TTRPCClient(target: target), token: token, tenant: tenant)
   }
 

@@ -61,7 +61,10 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
   /// on the hot path.
   private static func normalize(_ key: String) -> String {
     guard key.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return key }
-    return String(decoding: key.utf8.map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 + 0x20 : $0 }, as: UTF8.self)
+    return String(
+      decoding: key.utf8.map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 + 0x20 : $0 },
+      as: UTF8.self
+    )
   }
 }
 

@@ -29,7 +29,8 @@ extension RPCError {
   /// without breaking exhaustive `switch`es in client code.
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Wrapped: Int, Sendable {
-      case ok = 0, cancelled, unknown, invalidArgument, deadlineExceeded, notFound, alreadyExists
+      case ok = 0
+      case cancelled, unknown, invalidArgument, deadlineExceeded, notFound, alreadyExists
       case permissionDenied, resourceExhausted, failedPrecondition, aborted, outOfRange
       case unimplemented, internalError, unavailable, dataLoss, unauthenticated
     }

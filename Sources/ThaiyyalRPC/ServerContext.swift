@@ -47,7 +47,8 @@ public struct ServerContext: Sendable {
     self.metadata = metadata
     self.peer = peer
     self.deadline = deadline
-    self.clientRequestID = metadata.isEmpty ? nil : RequestID.accept(metadata[Metadata.WellKnown.requestID])
+    self.clientRequestID =
+      metadata.isEmpty ? nil : RequestID.accept(metadata[Metadata.WellKnown.requestID])
     self.generatedRequestID = RequestID.nextNumber()
     self.baseLogger = logger
   }

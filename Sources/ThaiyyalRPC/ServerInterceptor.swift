@@ -27,7 +27,8 @@ public protocol ServerInterceptor: Sendable {
 }
 
 /// Handles one unary call: the encoded request in, the encoded response out.
-public typealias RPCHandler = @Sendable (_ payload: [UInt8], _ context: ServerContext) async throws -> [UInt8]
+public typealias RPCHandler =
+  @Sendable (_ payload: [UInt8], _ context: ServerContext) async throws -> [UInt8]
 
 /// An interceptor together with the methods it applies to.
 public struct ScopedInterceptor: Sendable {

@@ -1,8 +1,8 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
-public import ThaiyyalRPC
 import ThaiyyalProto
+public import ThaiyyalRPC
 public import ThaiyyalTransport
 
 /// The composition root: wires configuration, services, the interceptor chain and the transport
@@ -45,7 +45,8 @@ public final class ServerApplication: Service, Sendable {
   ]
 
   /// Every service the server knows, implemented or not.
-  public static let services: [ServiceDescriptor] = [Thaiyyal_V1_Health.descriptor] + pendingServices
+  public static let services: [ServiceDescriptor] =
+    [Thaiyyal_V1_Health.descriptor] + pendingServices
 
   /// The addresses the server listens on, once it does.
   ///
@@ -55,7 +56,11 @@ public final class ServerApplication: Service, Sendable {
   }
 
   public func run() async throws {
-    let transport = TTRPCServer(table: handlerTable, configuration: configuration.transport, logger: logger)
+    let transport = TTRPCServer(
+      table: handlerTable,
+      configuration: configuration.transport,
+      logger: logger
+    )
     do {
       try FileManager.default.createDirectory(
         atPath: configuration.dataDirectory,
@@ -64,7 +69,10 @@ public final class ServerApplication: Service, Sendable {
       )
       let bound = try await transport.start(listeningOn: try configuration.listenAddresses())
       listening.resolve(.success(bound))
-      logger.info("thaiyyal \(ServerVersion.current) serving", metadata: ["data-dir": "\(configuration.dataDirectory)"])
+      logger.info(
+        "thaiyyal \(ServerVersion.current) serving",
+        metadata: ["data-dir": "\(configuration.dataDirectory)"]
+      )
     } catch {
       listening.resolve(.failure(error))
       throw error

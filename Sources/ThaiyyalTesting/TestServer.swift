@@ -45,7 +45,11 @@ public struct TestServer: Sendable {
   public func makeClient(token: String? = nil, tenant: String? = nil) -> ThaiyyalClient {
     switch transport {
     case .inProcess:
-      ThaiyyalClient(transport: InProcessTransport(table: application.handlerTable), token: token, tenant: tenant)
+      ThaiyyalClient(
+        transport: InProcessTransport(table: application.handlerTable),
+        token: token,
+        tenant: tenant
+      )
     case .unixSocket, .tcp:
       ThaiyyalClient(connectingTo: address!, token: token, tenant: tenant)
     }
@@ -77,12 +81,18 @@ public func withTestServer<T: Sendable>(
   if transport == .tcp { configuration.tcpAddress = "127.0.0.1:0" }
   configure(&configuration)
   var logger = Logger(label: "thaiyyal.test")
-  logger.logLevel = ProcessInfo.processInfo.environment["THAIYYAL_TEST_LOG"] == "1" ? .debug : .critical
+  logger.logLevel =
+    ProcessInfo.processInfo.environment["THAIYYAL_TEST_LOG"] == "1" ? .debug : .critical
   let application = ServerApplication(configuration: configuration, logger: logger)
 
   if transport == .inProcess {
     return try await body(
-      TestServer(application: application, addresses: [], dataDirectory: directory.path, transport: transport)
+      TestServer(
+        application: application,
+        addresses: [],
+        dataDirectory: directory.path,
+        transport: transport
+      )
     )
   }
 

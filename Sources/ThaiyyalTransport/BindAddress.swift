@@ -8,17 +8,19 @@ public enum BindAddress: Hashable, Sendable, CustomStringConvertible {
     let host: Substring
     let portText: Substring
     if text.hasPrefix("[") {
-      guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+      guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":")
+      else {
         throw .invalidAddress(text)
       }
-      host = text[text.index(after: text.startIndex)..<close]
+      host = text[text.index(after: text.startIndex) ..< close]
       portText = text[text.index(close, offsetBy: 2)...]
     } else {
       guard let colon = text.lastIndex(of: ":") else { throw .invalidAddress(text) }
       host = text[..<colon]
       portText = text[text.index(after: colon)...]
     }
-    guard !host.isEmpty, !host.contains(" "), let port = Int(portText), (0...65535).contains(port) else {
+    guard !host.isEmpty, !host.contains(" "), let port = Int(portText), (0 ... 65535).contains(port)
+    else {
       throw .invalidAddress(text)
     }
     return .tcp(host: String(host), port: port)
@@ -27,7 +29,8 @@ public enum BindAddress: Hashable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .unixDomainSocket(let path): "unix:\(path)"
-    case .tcp(let host, let port): host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
+    case .tcp(let host, let port):
+      host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
     }
   }
 }

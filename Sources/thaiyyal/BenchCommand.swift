@@ -45,7 +45,9 @@ struct RPCBench: AsyncParsableCommand {
     #if DEBUG
     print("warning: this is a debug build; build with -c release for meaningful figures")
     #endif
-    print("server pid \(server.pid), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(duration) s per scenario")
+    print(
+      "server pid \(server.pid), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(duration) s per scenario"
+    )
     print(
       "transport  conc   requests     req/s    p50 µs    p99 µs  p99.9 µs  server CPU µs/req"
     )
@@ -99,7 +101,7 @@ struct RPCBench: AsyncParsableCommand {
     let start = ContinuousClock.now
     let end = start + .milliseconds(Int64(seconds * 1000))
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-      for _ in 0..<concurrency {
+      for _ in 0 ..< concurrency {
         group.addTask {
           var samples: [Double] = []
           samples.reserveCapacity(100_000)
@@ -137,12 +139,13 @@ private struct BenchServer {
       throw BenchError("cannot create a temporary directory")
     }
     let directory = String(cString: pointer)
-    let port = Int.random(in: 20_000...60_000)
+    let port = Int.random(in: 20_000 ... 60_000)
     let socketPath = directory + "/s.sock"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
     process.arguments = [
-      "serve", "--data-dir", directory, "--socket", socketPath, "--tcp", "127.0.0.1:\(port)", "--log-level", "warning",
+      "serve", "--data-dir", directory, "--socket", socketPath, "--tcp", "127.0.0.1:\(port)",
+      "--log-level", "warning",
       "--log-format", "json",
     ]
     try process.run()
@@ -152,7 +155,7 @@ private struct BenchServer {
       socketPath: socketPath,
       tcpAddress: .tcp(host: "127.0.0.1", port: port)
     )
-    for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) {
+    for _ in 0 ..< 100 where !FileManager.default.fileExists(atPath: socketPath) {
       guard process.isRunning else { throw BenchError("the server exited during start-up") }
       usleep(50_000)
     }

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
-import UnixSignals
 import ThaiyyalServer
+import UnixSignals
 
 /// `thaiyyal serve`: runs the server until SIGINT or SIGTERM, then drains and exits 0.
 struct ServeCommand: AsyncParsableCommand {
@@ -33,7 +33,10 @@ struct ServeCommand: AsyncParsableCommand {
   func run() async throws {
     let configuration: ServerConfiguration
     do {
-      var loaded = try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+      var loaded = try ServerConfiguration.load(
+        file: config,
+        environment: ProcessInfo.processInfo.environment
+      )
       if let dataDir { loaded.dataDirectory = dataDir }
       if let socket { loaded.socketPath = socket }
       if let tcp { loaded.tcpAddress = tcp }
@@ -53,7 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
     let application = ServerApplication(configuration: configuration, logger: logger)
     let group = ServiceGroup(
       configuration: ServiceGroupConfiguration(
-        services: [.init(service: application, successTerminationBehavior: .gracefullyShutdownGroup)],
+        services: [
+          .init(service: application, successTerminationBehavior: .gracefullyShutdownGroup)
+        ],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger
       )
@@ -72,7 +77,8 @@ extension LoggingSystem {
   static func bootstrap(format: ServerConfiguration.LogFormat, level: Logger.Level) {
     let json = format == .json || (format == .auto && isatty(STDERR_FILENO) == 0)
     bootstrap { label in
-      var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+      var handler: any LogHandler =
+        json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
       handler.logLevel = level
       return handler
     }

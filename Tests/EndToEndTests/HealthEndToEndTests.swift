@@ -19,7 +19,9 @@ struct HealthEndToEndTests {
     }
   }
 
-  @Test("a method still to come answers UNIMPLEMENTED over the wire, and the connection keeps working")
+  @Test(
+    "a method still to come answers UNIMPLEMENTED over the wire, and the connection keeps working"
+  )
   func unimplementedOverTheWire() async throws {
     try await withTestServer(.unixSocket) { server in
       let client = server.makeClient()
@@ -43,11 +45,17 @@ struct BinaryTests {
     .appendingPathComponent(".build/debug/thaiyyal")
 
   /// Runs the binary to completion off the concurrency pool.
-  static func run(_ arguments: [String], timeout: Double = 20) async throws -> (status: Int32, output: String, error: String) {
+  static func run(
+    _ arguments: [String],
+    timeout: Double = 20
+  ) async throws -> (status: Int32, output: String, error: String) {
     try await offPool { try runBlocking(arguments, timeout: timeout) }
   }
 
-  static func runBlocking(_ arguments: [String], timeout: Double) throws -> (status: Int32, output: String, error: String) {
+  static func runBlocking(
+    _ arguments: [String],
+    timeout: Double
+  ) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
@@ -81,7 +89,7 @@ struct BinaryTests {
     server.standardError = FileHandle.nullDevice
     try server.run()
     let socket = directory.path + "/data/thaiyyal.sock"
-    for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) {
+    for _ in 0 ..< 200 where !FileManager.default.fileExists(atPath: socket) {
       try await Task.sleep(for: .milliseconds(25))
     }
     let text = try await Self.run(["health", "--socket", socket])

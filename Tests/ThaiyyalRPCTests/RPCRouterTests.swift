@@ -8,7 +8,11 @@ private struct RecordingInterceptor: ServerInterceptor {
   let name: String
   let log: Mutex<[String]>.Shared
 
-  func intercept(payload: [UInt8], context: ServerContext, next: @escaping RPCHandler) async throws -> [UInt8] {
+  func intercept(
+    payload: [UInt8],
+    context: ServerContext,
+    next: @escaping RPCHandler
+  ) async throws -> [UInt8] {
     log.value.withLock { $0.append(name) }
     return try await next(payload, context)
   }
@@ -17,7 +21,11 @@ private struct RecordingInterceptor: ServerInterceptor {
 /// Rejects every call it sees.
 private struct RejectAll: ServerInterceptor {
   let error: RPCError
-  func intercept(payload: [UInt8], context: ServerContext, next: @escaping RPCHandler) async throws -> [UInt8] {
+  func intercept(
+    payload: [UInt8],
+    context: ServerContext,
+    next: @escaping RPCHandler
+  ) async throws -> [UInt8] {
     throw error
   }
 }
@@ -40,7 +48,11 @@ struct RPCRouterTests {
     _ descriptor: MethodDescriptor,
     payload: [UInt8] = [1]
   ) async throws -> [UInt8] {
-    try await InProcessTransport(table: table).unary(descriptor, payload: payload, options: .default)
+    try await InProcessTransport(table: table).unary(
+      descriptor,
+      payload: payload,
+      options: .default
+    )
   }
 
   @Test("interceptors run in array order, first added sees the call first")
@@ -51,9 +63,11 @@ struct RPCRouterTests {
       log.value.withLock { $0.append("handler") }
       return payload
     }
-    let table = router.resolve(interceptors: ["one", "two", "three"].map {
-      ScopedInterceptor(RecordingInterceptor(name: $0, log: log))
-    })
+    let table = router.resolve(
+      interceptors: ["one", "two", "three"].map {
+        ScopedInterceptor(RecordingInterceptor(name: $0, log: log))
+      }
+    )
     #expect(try await call(table, Self.echo) == [1])
     #expect(log.value.withLock { $0 } == ["one", "two", "three", "handler"])
   }
@@ -70,7 +84,9 @@ struct RPCRouterTests {
     await #expect(throws: denied) { try await call(table, Self.echo) }
     #expect(try await call(table, Self.other) == [1])
 
-    let byMethod = router.resolve(interceptors: [ScopedInterceptor(RejectAll(error: denied), scope: .methods([Self.other]))])
+    let byMethod = router.resolve(interceptors: [
+      ScopedInterceptor(RejectAll(error: denied), scope: .methods([Self.other]))
+    ])
     #expect(try await call(byMethod, Self.echo) == [1])
     await #expect(throws: denied) { try await call(byMethod, Self.other) }
   }
@@ -111,7 +127,9 @@ struct RPCStatusTests {
   }
 
   struct SecretLeak: Error, CustomStringConvertible {
-    var description: String { "SQLITE_CONSTRAINT at /var/lib/thaiyyal/db.sqlite: SELECT * FROM users" }
+    var description: String {
+      "SQLITE_CONSTRAINT at /var/lib/thaiyyal/db.sqlite: SELECT * FROM users"
+    }
   }
 
   @Test("RPCError passes through unchanged")
@@ -175,9 +193,21 @@ struct MetadataTests {
   @Test("the context takes a valid x-request-id and generates one otherwise")
   func contextRequestID() {
     let descriptor = MethodDescriptor(service: "s", method: "m")
-    let given = ServerContext(descriptor: descriptor, metadata: ["X-Request-Id": "req-1"], peer: .inProcess, deadline: nil, logger: Logger(label: "t"))
+    let given = ServerContext(
+      descriptor: descriptor,
+      metadata: ["X-Request-Id": "req-1"],
+      peer: .inProcess,
+      deadline: nil,
+      logger: Logger(label: "t")
+    )
     #expect(given.requestID == "req-1")
-    let generated = ServerContext(descriptor: descriptor, metadata: ["x-request-id": "bad id"], peer: .inProcess, deadline: nil, logger: Logger(label: "t"))
+    let generated = ServerContext(
+      descriptor: descriptor,
+      metadata: ["x-request-id": "bad id"],
+      peer: .inProcess,
+      deadline: nil,
+      logger: Logger(label: "t")
+    )
     #expect(generated.requestID != "bad id")
     #expect(!generated.requestID.isEmpty)
   }
@@ -200,17 +230,27 @@ struct DeadlineInterceptorTests {
   func exceeded() async throws {
     let start = ContinuousClock.now
     await #expect {
-      try await InProcessTransport(table: table).unary(Self.slow, payload: [200], options: CallOptions(timeout: .milliseconds(50)))
+      try await InProcessTransport(table: table).unary(
+        Self.slow,
+        payload: [200],
+        options: CallOptions(timeout: .milliseconds(50))
+      )
     } throws: { error in
       (error as? RPCError)?.code == .deadlineExceeded
     }
-    #expect(ContinuousClock.now - start < .seconds(10), "the deadline, not the 20 s handler, ends the call")
+    #expect(
+      ContinuousClock.now - start < .seconds(10),
+      "the deadline, not the 20 s handler, ends the call"
+    )
   }
 
   @Test("a call within its deadline, or without one, completes")
   func within() async throws {
     let transport = InProcessTransport(table: table)
-    #expect(try await transport.unary(Self.slow, payload: [1], options: CallOptions(timeout: .seconds(5))) == [1])
+    #expect(
+      try await transport.unary(Self.slow, payload: [1], options: CallOptions(timeout: .seconds(5)))
+        == [1]
+    )
     #expect(try await transport.unary(Self.slow, payload: [1], options: .default) == [1])
   }
 }

@@ -1,5 +1,5 @@
-import Testing
 import Logging
+import Testing
 import ThaiyyalServer
 import ThaiyyalTransport
 
@@ -10,24 +10,30 @@ struct ServerConfigurationTests {
     let configuration = try ServerConfiguration.load(file: nil, environment: [:])
     #expect(configuration.dataDirectory == "./data")
     #expect(configuration.effectiveSocketPath == "./data/thaiyyal.sock")
-    #expect(try configuration.listenAddresses() == [.unixDomainSocket(path: "./data/thaiyyal.sock")])
+    #expect(
+      try configuration.listenAddresses() == [.unixDomainSocket(path: "./data/thaiyyal.sock")]
+    )
   }
 
   @Test("YAML applies, then the environment overrides it")
   func layering() throws {
     var configuration = ServerConfiguration()
-    try configuration.apply(yaml: """
-      data_dir: /var/lib/thaiyyal
-      listen:
-        tcp: 127.0.0.1:7480
-      limits:
-        max_connections: 50
-        idle_timeout_seconds: 60
-      log:
-        level: debug
-        format: json
-      """)
-    try configuration.apply(environment: ["THAIYYAL_ADDRESS": "[::1]:9000", "THAIYYAL_LOG_LEVEL": "warning"])
+    try configuration.apply(
+      yaml: """
+        data_dir: /var/lib/thaiyyal
+        listen:
+          tcp: 127.0.0.1:7480
+        limits:
+          max_connections: 50
+          idle_timeout_seconds: 60
+        log:
+          level: debug
+          format: json
+        """
+    )
+    try configuration.apply(environment: [
+      "THAIYYAL_ADDRESS": "[::1]:9000", "THAIYYAL_LOG_LEVEL": "warning",
+    ])
     #expect(configuration.dataDirectory == "/var/lib/thaiyyal")
     #expect(configuration.transport.maxConnections == 50)
     #expect(configuration.transport.idleTimeout == .seconds(60))
@@ -36,13 +42,16 @@ struct ServerConfigurationTests {
     #expect(try configuration.listenAddresses().last == .tcp(host: "::1", port: 9000))
   }
 
-  @Test("unknown keys, wrong types and bad values are errors", arguments: [
-    "listen:\n  tpc: 1.2.3.4:5",
-    "limits:\n  max_connections: lots",
-    "log:\n  level: loud",
-    "- just a list",
-    "data_dir: [1, 2]",
-  ])
+  @Test(
+    "unknown keys, wrong types and bad values are errors",
+    arguments: [
+      "listen:\n  tpc: 1.2.3.4:5",
+      "limits:\n  max_connections: lots",
+      "log:\n  level: loud",
+      "- just a list",
+      "data_dir: [1, 2]",
+    ]
+  )
   func rejects(yaml: String) {
     var configuration = ServerConfiguration()
     #expect(throws: ConfigurationError.self) { try configuration.apply(yaml: yaml) }
@@ -61,16 +70,22 @@ struct ServerConfigurationTests {
     #expect(throws: ConfigurationError.self) { try longSocket.validate() }
   }
 
-  @Test("TCP addresses parse with and without brackets", arguments: [
-    ("127.0.0.1:7480", BindAddress.tcp(host: "127.0.0.1", port: 7480)),
-    ("[::1]:0", BindAddress.tcp(host: "::1", port: 0)),
-    ("localhost:80", BindAddress.tcp(host: "localhost", port: 80)),
-  ])
+  @Test(
+    "TCP addresses parse with and without brackets",
+    arguments: [
+      ("127.0.0.1:7480", BindAddress.tcp(host: "127.0.0.1", port: 7480)),
+      ("[::1]:0", BindAddress.tcp(host: "::1", port: 0)),
+      ("localhost:80", BindAddress.tcp(host: "localhost", port: 80)),
+    ]
+  )
   func parse(text: String, expected: BindAddress) throws {
     #expect(try BindAddress.parseTCP(text) == expected)
   }
 
-  @Test("malformed TCP addresses are refused", arguments: ["7480", ":7480", "host:", "host:99999", "[::1:80", "a b:1"])
+  @Test(
+    "malformed TCP addresses are refused",
+    arguments: ["7480", ":7480", "host:", "host:99999", "[::1:80", "a b:1"]
+  )
   func parseFails(text: String) {
     #expect(throws: TransportError.self) { try BindAddress.parseTCP(text) }
   }

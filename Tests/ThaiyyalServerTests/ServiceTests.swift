@@ -57,7 +57,11 @@ struct ServiceTests {
     try await withTestServer(.inProcess) { server in
       let transport = InProcessTransport(table: server.application.handlerTable)
       await #expect {
-        try await transport.unary(Thaiyyal_V1_Health.Method.check, payload: [0x0A, 0xFF, 0x01], options: .default)
+        try await transport.unary(
+          Thaiyyal_V1_Health.Method.check,
+          payload: [0x0A, 0xFF, 0x01],
+          options: .default
+        )
       } throws: { error in
         (error as? RPCError)?.code == .invalidArgument
       }

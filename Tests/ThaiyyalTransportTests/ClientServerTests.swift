@@ -12,16 +12,23 @@ import Glibc
 /// The Swift client against the server, over both transports.
 @Suite("Client and server")
 struct ClientServerTests {
-  @Test("1,000 concurrent calls over one connection are each answered correctly", arguments: [false, true])
+  @Test(
+    "1,000 concurrent calls over one connection are each answered correctly",
+    arguments: [false, true]
+  )
   func thousandConcurrentCalls(tcp: Bool) async throws {
     try await withTransportServer(tcp: tcp) { _, addresses in
       let client = TTRPCClient(target: tcp ? addresses[1] : addresses[0])
       defer { Task { await client.close() } }
       try await withThrowingTaskGroup(of: Void.self) { group in
-        for i in 0..<1000 {
+        for i in 0 ..< 1000 {
           group.addTask {
             let payload = Array("call-\(i)".utf8)
-            let answer = try await client.unary(TestServices.echo, payload: payload, options: .default)
+            let answer = try await client.unary(
+              TestServices.echo,
+              payload: payload,
+              options: .default
+            )
             #expect(answer == payload)
           }
         }
@@ -33,11 +40,15 @@ struct ClientServerTests {
   @Test("200 simultaneous connections are all served")
   func manyConnections() async throws {
     try await withTransportServer { server, addresses in
-      let clients = (0..<200).map { _ in TTRPCClient(target: addresses[0]) }
+      let clients = (0 ..< 200).map { _ in TTRPCClient(target: addresses[0]) }
       try await withThrowingTaskGroup(of: Void.self) { group in
         for (i, client) in clients.enumerated() {
           group.addTask {
-            let answer = try await client.unary(TestServices.echo, payload: [UInt8(i % 256)], options: .default)
+            let answer = try await client.unary(
+              TestServices.echo,
+              payload: [UInt8(i % 256)],
+              options: .default
+            )
             #expect(answer == [UInt8(i % 256)])
           }
         }
@@ -50,7 +61,9 @@ struct ClientServerTests {
 
   @Test("at the connection limit new clients wait until a connection closes")
   func connectionLimit() async throws {
-    try await withTransportServer(configure: { $0.maxConnections = 2 }) { server, addresses in
+    try await withTransportServer(configuration: .testing.with(\.maxConnections, 2)) {
+      server,
+      addresses in
       let first = TTRPCClient(target: addresses[0])
       let second = TTRPCClient(target: addresses[0])
       _ = try await first.unary(TestServices.echo, payload: [1], options: .default)
@@ -78,13 +91,20 @@ struct ClientServerTests {
       table: TestServices.router(gate: gate).resolve(),
       logger: .init(label: "test")
     )
-    let bound = try await server.start(listeningOn: [.unixDomainSocket(path: directory.path + "/g.sock")])
+    let bound = try await server.start(listeningOn: [
+      .unixDomainSocket(path: directory.path + "/g.sock")
+    ])
     let client = TTRPCClient(target: bound[0])
-    let inFlight = Task { try await client.unary(TestServices.gated, payload: [9], options: .default) }
+    let inFlight = Task {
+      try await client.unary(TestServices.gated, payload: [9], options: .default)
+    }
     while gate.entered == 0 { try await Task.sleep(for: .milliseconds(10)) }
     let shutdown = Task { await server.shutdown(graceful: true) }
     try await Task.sleep(for: .milliseconds(200))
-    #expect(!FileManager.default.fileExists(atPath: directory.path + "/g.sock"), "stops accepting at once")
+    #expect(
+      !FileManager.default.fileExists(atPath: directory.path + "/g.sock"),
+      "stops accepting at once"
+    )
     gate.open()
     #expect(try await inFlight.value == [9])
     await shutdown.value
@@ -152,7 +172,9 @@ struct UnixSocketFileTests {
       raw[path.utf8.count] = 0
     }
     _ = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
     }
     close(fd)
     #expect(FileManager.default.fileExists(atPath: path))
@@ -182,7 +204,9 @@ struct UnixSocketFileTests {
     defer { directory.remove() }
     let path = directory.path + "/file"
     FileManager.default.createFile(atPath: path, contents: Data("keep".utf8))
-    await #expect(throws: TransportError.socketPathOccupied(path: path)) { _ = try await start(path) }
+    await #expect(throws: TransportError.socketPathOccupied(path: path)) {
+      _ = try await start(path)
+    }
     #expect(FileManager.default.contents(atPath: path) == Data("keep".utf8))
   }
 }

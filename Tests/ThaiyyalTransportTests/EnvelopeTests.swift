@@ -4,6 +4,7 @@ import SwiftProtobuf
 import Testing
 import ThaiyyalProto
 import ThaiyyalRPC
+
 @testable import ThaiyyalTransport
 
 /// The hand-written envelope codec must agree with the generated messages of `proto/ttrpc`.
@@ -51,12 +52,16 @@ struct EnvelopeTests {
     #expect(request.metadata.map(\.key) == ["authorization"])
   }
 
-  @Test("skips unknown fields and rejects malformed data", arguments: [
-    ([0x0A, 0x05, 0x61], false),  // length runs past the end
-    ([0x07], false),  // wire type 7 does not exist
-    ([0x0A, 0x01, 0x61, 0x30, 0x05], true),  // unknown varint field 6 is skipped
-    ([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], false),  // overlong varint
-  ] as [([UInt8], Bool)])
+  @Test(
+    "skips unknown fields and rejects malformed data",
+    arguments: [
+      ([0x0A, 0x05, 0x61], false),  // length runs past the end
+      ([0x07], false),  // wire type 7 does not exist
+      ([0x0A, 0x01, 0x61, 0x30, 0x05], true),  // unknown varint field 6 is skipped
+      // An overlong varint.
+      ([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], false),
+    ] as [([UInt8], Bool)]
+  )
   func malformed(bytes: [UInt8], valid: Bool) throws {
     if valid {
       #expect(throws: Never.self) { try RequestEnvelope(decoding: ByteBuffer(bytes: bytes)) }
@@ -70,7 +75,12 @@ struct EnvelopeTests {
   @Test("a success response has the payload and no status")
   func success() throws {
     var buffer = ByteBuffer()
-    ResponseEnvelope.writeSuccess(streamID: 5, payload: [1, 2, 3], maxMessageSize: 1024, into: &buffer)
+    ResponseEnvelope.writeSuccess(
+      streamID: 5,
+      payload: [1, 2, 3],
+      maxMessageSize: 1024,
+      into: &buffer
+    )
     let header = buffer.peekFrameHeader()!
     #expect(header == FrameHeader(length: 5, streamID: 5, type: .response))
     buffer.moveReaderIndex(forwardBy: FrameHeader.size)
@@ -107,7 +117,12 @@ struct EnvelopeTests {
   @Test("a response larger than the maximum becomes RESOURCE_EXHAUSTED")
   func oversizedResponse() throws {
     var buffer = ByteBuffer()
-    ResponseEnvelope.writeSuccess(streamID: 1, payload: [UInt8](repeating: 0, count: 2000), maxMessageSize: 1024, into: &buffer)
+    ResponseEnvelope.writeSuccess(
+      streamID: 1,
+      payload: [UInt8](repeating: 0, count: 2000),
+      maxMessageSize: 1024,
+      into: &buffer
+    )
     buffer.moveReaderIndex(forwardBy: FrameHeader.size)
     guard case .failure(let status) = try ResponseEnvelope.decode(buffer) else {
       Issue.record("expected failure")

@@ -5,7 +5,8 @@ import ThaiyyalTransport
 
 @Suite("Frame decoder")
 struct FrameDecoderTests {
-  private func frame(_ streamID: UInt32, _ data: [UInt8], type: FrameType = .request) -> ByteBuffer {
+  private func frame(_ streamID: UInt32, _ data: [UInt8], type: FrameType = .request) -> ByteBuffer
+  {
     var buffer = ByteBuffer()
     buffer.writeFrameHeader(FrameHeader(length: UInt32(data.count), streamID: streamID, type: type))
     buffer.writeBytes(data)
@@ -13,7 +14,10 @@ struct FrameDecoderTests {
   }
 
   private func message(_ streamID: UInt32, _ data: [UInt8], type: FrameType = .request) -> Frame {
-    .message(FrameHeader(length: UInt32(data.count), streamID: streamID, type: type), data: ByteBuffer(bytes: data))
+    .message(
+      FrameHeader(length: UInt32(data.count), streamID: streamID, type: type),
+      data: ByteBuffer(bytes: data)
+    )
   }
 
   @Test("decodes frames fed byte by byte and in every split")
@@ -66,7 +70,9 @@ struct FrameDecoderTests {
     var buffer = frame(1, [1, 2, 3])
     buffer.moveWriterIndex(to: bytes)
     #expect(try decoder.decode(buffer: &buffer) == nil)
-    #expect(throws: TransportError.truncatedFrame) { try decoder.decodeLast(buffer: &buffer, seenEOF: true) }
+    #expect(throws: TransportError.truncatedFrame) {
+      try decoder.decodeLast(buffer: &buffer, seenEOF: true)
+    }
   }
 
   @Test("a body cut short at EOF is an error")
@@ -75,7 +81,9 @@ struct FrameDecoderTests {
     var buffer = frame(1, [1, 2, 3, 4])
     buffer.moveWriterIndex(to: FrameHeader.size + 2)
     #expect(try decoder.decode(buffer: &buffer) == nil)
-    #expect(throws: TransportError.truncatedFrame) { try decoder.decodeLast(buffer: &buffer, seenEOF: true) }
+    #expect(throws: TransportError.truncatedFrame) {
+      try decoder.decodeLast(buffer: &buffer, seenEOF: true)
+    }
   }
 
   @Test("EOF between frames is clean")

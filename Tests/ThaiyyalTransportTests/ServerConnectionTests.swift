@@ -5,6 +5,7 @@ import Testing
 import ThaiyyalProto
 import ThaiyyalRPC
 import ThaiyyalTesting
+
 @testable import ThaiyyalTransport
 
 /// Wire behaviour of the server over real sockets, driven with hand-made frames.
@@ -14,7 +15,14 @@ struct ServerConnectionTests {
   func echo() async throws {
     try await withTransportServer { _, addresses in
       let raw = try RawConnection(addresses[0])
-      raw.send(Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [4, 5, 6]))
+      raw.send(
+        Frames.request(
+          streamID: 1,
+          service: TestServices.service,
+          method: "Echo",
+          payload: [4, 5, 6]
+        )
+      )
       let (header, response) = try await raw.readResponse()
       #expect(header.streamID == 1)
       #expect(header.type == .response)
@@ -24,16 +32,22 @@ struct ServerConnectionTests {
     }
   }
 
-  @Test("an oversized frame answers RESOURCE_EXHAUSTED on its stream and the connection stays usable")
+  @Test(
+    "an oversized frame answers RESOURCE_EXHAUSTED on its stream and the connection stays usable"
+  )
   func oversizedFrame() async throws {
-    try await withTransportServer(configure: { $0.maxMessageSize = 1024 }) { _, addresses in
+    try await withTransportServer(configuration: .testing.with(\.maxMessageSize, 1024)) {
+      _,
+      addresses in
       let raw = try RawConnection(addresses[0])
       raw.send(Frames.frame(streamID: 3, data: [UInt8](repeating: 0x0A, count: 5000)))
       let (header, response) = try await raw.readResponse()
       #expect(header.streamID == 3)
       #expect(response.status.code == Int32(RPCError.Code.resourceExhausted.rawValue))
       #expect(response.status.message == "message length 5000 exceeds maximum message size of 1024")
-      raw.send(Frames.request(streamID: 5, service: TestServices.service, method: "Echo", payload: [1]))
+      raw.send(
+        Frames.request(streamID: 5, service: TestServices.service, method: "Echo", payload: [1])
+      )
       let (next, echoed) = try await raw.readResponse()
       #expect(next.streamID == 5)
       #expect(Array(echoed.payload) == [1])
@@ -82,29 +96,44 @@ struct ServerConnectionTests {
     try await withTransportServer { _, addresses in
       for cut in [4, FrameHeader.size + 3] {
         let raw = try RawConnection(addresses[0])
-        let frame = Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [1, 2, 3, 4, 5])
+        let frame = Frames.request(
+          streamID: 1,
+          service: TestServices.service,
+          method: "Echo",
+          payload: [1, 2, 3, 4, 5]
+        )
         raw.send(Array(frame.prefix(cut)))
         raw.shutdownWrite()
         #expect(await raw.isClosedByPeer())
       }
       let healthy = try RawConnection(addresses[0])
-      healthy.send(Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [7]))
+      healthy.send(
+        Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [7])
+      )
       #expect(Array(try await healthy.readResponse().response.payload) == [7])
     }
   }
 
   @Test("random garbage never stops the server from serving other connections")
   func garbage() async throws {
-    try await withTransportServer(configure: { $0.maxMessageSize = 64 * 1024 }) { _, addresses in
+    try await withTransportServer(configuration: .testing.with(\.maxMessageSize, 64 * 1024)) {
+      _,
+      addresses in
       var generator = SystemRandomNumberGenerator()
-      for _ in 0..<20 {
+      for _ in 0 ..< 20 {
         let raw = try RawConnection(addresses[0], readTimeout: 0.2)
-        raw.send((0..<Int.random(in: 1...4096)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        raw.send(
+          (0 ..< Int.random(in: 1 ... 4096)).map { _ in
+            UInt8.random(in: 0 ... 255, using: &generator)
+          }
+        )
         raw.shutdownWrite()
         _ = await raw.isClosedByPeer()
       }
       let healthy = try RawConnection(addresses[0])
-      healthy.send(Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [42]))
+      healthy.send(
+        Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [42])
+      )
       #expect(Array(try await healthy.readResponse().response.payload) == [42])
     }
   }
@@ -114,9 +143,16 @@ struct ServerConnectionTests {
     try await withTransportServer { _, addresses in
       let raw = try RawConnection(addresses[0])
       raw.send(
-        Frames.request(streamID: 1, service: TestServices.service, method: "Sleep", payload: TestServices.sleepPayload(milliseconds: 300))
+        Frames.request(
+          streamID: 1,
+          service: TestServices.service,
+          method: "Sleep",
+          payload: TestServices.sleepPayload(milliseconds: 300)
+        )
       )
-      raw.send(Frames.request(streamID: 3, service: TestServices.service, method: "Echo", payload: [3]))
+      raw.send(
+        Frames.request(streamID: 3, service: TestServices.service, method: "Echo", payload: [3])
+      )
       #expect(try await raw.readResponse().header.streamID == 3)
       #expect(try await raw.readResponse().header.streamID == 1)
     }
@@ -138,7 +174,10 @@ struct ServerConnectionTests {
       )
       let (_, response) = try await raw.readResponse()
       #expect(response.status.code == Int32(RPCError.Code.deadlineExceeded.rawValue))
-      #expect(ContinuousClock.now - start < .seconds(15), "the deadline, not the 30 s handler, ends the call")
+      #expect(
+        ContinuousClock.now - start < .seconds(15),
+        "the deadline, not the 30 s handler, ends the call"
+      )
     }
   }
 
@@ -161,9 +200,18 @@ struct ServerConnectionTests {
 
   @Test("a response over the maximum becomes RESOURCE_EXHAUSTED, never an oversized frame")
   func oversizedResponse() async throws {
-    try await withTransportServer(configure: { $0.maxMessageSize = 4096 }) { _, addresses in
+    try await withTransportServer(configuration: .testing.with(\.maxMessageSize, 4096)) {
+      _,
+      addresses in
       let raw = try RawConnection(addresses[0])
-      raw.send(Frames.request(streamID: 1, service: TestServices.service, method: "Large", payload: TestServices.sizePayload(10_000)))
+      raw.send(
+        Frames.request(
+          streamID: 1,
+          service: TestServices.service,
+          method: "Large",
+          payload: TestServices.sizePayload(10_000)
+        )
+      )
       let (header, response) = try await raw.readResponse()
       #expect(header.length <= 4096)
       #expect(response.status.code == Int32(RPCError.Code.resourceExhausted.rawValue))
@@ -173,16 +221,26 @@ struct ServerConnectionTests {
   @Test("past the per-connection limit the server stops reading instead of dropping calls")
   func backpressure() async throws {
     let gate = Gate()
-    try await withTransportServer(gate: gate, configure: { $0.maxConcurrentCallsPerConnection = 2 }) { _, addresses in
+    try await withTransportServer(
+      gate: gate,
+      configuration: .testing.with(\.maxConcurrentCallsPerConnection, 2)
+    ) { _, addresses in
       let raw = try RawConnection(addresses[0])
       for stream in stride(from: UInt32(1), through: 19, by: 2) {
-        raw.send(Frames.request(streamID: stream, service: TestServices.service, method: "Gate", payload: [UInt8(stream)]))
+        raw.send(
+          Frames.request(
+            streamID: stream,
+            service: TestServices.service,
+            method: "Gate",
+            payload: [UInt8(stream)]
+          )
+        )
       }
       try await Task.sleep(for: .milliseconds(300))
       #expect(gate.entered == 2, "only the limit's worth of calls may run")
       gate.open()
       var answered = Set<UInt32>()
-      for _ in 0..<10 {
+      for _ in 0 ..< 10 {
         answered.insert(try await raw.readResponse().header.streamID)
       }
       #expect(answered == Set(stride(from: UInt32(1), through: 19, by: 2)))
@@ -199,7 +257,7 @@ struct ServerConnectionTests {
         raw.send(Frames.request(streamID: 3, service: TestServices.service, method: "Hang"))
         try await Task.sleep(for: .milliseconds(200))
       }  // closes the socket
-      for _ in 0..<200 where cancellations.count < 2 {
+      for _ in 0 ..< 200 where cancellations.count < 2 {
         try await Task.sleep(for: .milliseconds(25))
       }
       #expect(cancellations.count == 2)
@@ -211,10 +269,17 @@ struct ServerConnectionTests {
     try await withTransportServer { _, addresses in
       let raw = try RawConnection(addresses[0])
       raw.send(
-        Frames.request(streamID: 1, service: TestServices.service, method: "Sleep", payload: TestServices.sleepPayload(milliseconds: 300))
+        Frames.request(
+          streamID: 1,
+          service: TestServices.service,
+          method: "Sleep",
+          payload: TestServices.sleepPayload(milliseconds: 300)
+        )
       )
       try await Task.sleep(for: .milliseconds(50))
-      raw.send(Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [1]))
+      raw.send(
+        Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [1])
+      )
       let (first, duplicate) = try await raw.readResponse()
       #expect(first.streamID == 1)
       #expect(duplicate.status.code == Int32(RPCError.Code.invalidArgument.rawValue))
@@ -226,11 +291,16 @@ struct ServerConnectionTests {
 
   @Test("an idle connection is closed after the idle timeout")
   func idleTimeout() async throws {
-    try await withTransportServer(configure: { $0.idleTimeout = .milliseconds(200) }) { _, addresses in
+    try await withTransportServer(configuration: .testing.with(\.idleTimeout, .milliseconds(200))) {
+      _,
+      addresses in
       let raw = try RawConnection(addresses[0], readTimeout: 20)
       let start = ContinuousClock.now
       #expect(await raw.isClosedByPeer())
-      #expect(ContinuousClock.now - start < .seconds(10), "the idle timeout, not the read timeout, ends it")
+      #expect(
+        ContinuousClock.now - start < .seconds(10),
+        "the idle timeout, not the read timeout, ends it"
+      )
     }
   }
 }

@@ -36,7 +36,10 @@ extension RPCError.Detail {
   public static func retryInfo(after delay: Duration) -> Self {
     var info = Google_Rpc_RetryInfo()
     let (seconds, attoseconds) = delay.components
-    info.retryDelay = Google_Protobuf_Duration(seconds: seconds, nanos: Int32(attoseconds / 1_000_000_000))
+    info.retryDelay = Google_Protobuf_Duration(
+      seconds: seconds,
+      nanos: Int32(attoseconds / 1_000_000_000)
+    )
     return Self(info)
   }
 

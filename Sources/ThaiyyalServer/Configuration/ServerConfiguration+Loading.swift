@@ -9,7 +9,10 @@ extension ServerConfiguration {
   /// Unknown keys are errors, so a misspelt setting never silently falls back to a default.
   ///
   /// - Throws: ``ConfigurationError`` naming the file and key.
-  public static func load(file: String?, environment: [String: String]) throws -> ServerConfiguration {
+  public static func load(
+    file: String?,
+    environment: [String: String]
+  ) throws -> ServerConfiguration {
     var configuration = ServerConfiguration()
     if let file {
       let text: String
@@ -38,7 +41,9 @@ extension ServerConfiguration {
       throw ConfigurationError("\(source): the top level must be a mapping")
     }
     var reader = YAMLReader(source: source)
-    try reader.section(root, path: "", allowed: ["data_dir", "listen", "limits", "log"]) { key, value in
+    try reader.section(root, path: "", allowed: ["data_dir", "listen", "limits", "log"]) {
+      key,
+      value in
       switch key {
       case "data_dir": dataDirectory = try reader.string(value, "data_dir")
       case "listen":
@@ -61,7 +66,8 @@ extension ServerConfiguration {
           switch key {
           case "max_message_size": transport.maxMessageSize = number
           case "max_connections": transport.maxConnections = number
-          case "max_concurrent_calls_per_connection": transport.maxConcurrentCallsPerConnection = number
+          case "max_concurrent_calls_per_connection":
+            transport.maxConcurrentCallsPerConnection = number
           case "idle_timeout_seconds": transport.idleTimeout = .seconds(number)
           default: transport.drainTimeout = .seconds(number)
           }
@@ -120,7 +126,9 @@ private struct YAMLReader {
     _ body: (String, Any) throws -> Void
   ) throws {
     guard let mapping = value as? [String: Any] else {
-      throw ConfigurationError("\(source): \(path.isEmpty ? "top level" : String(path.dropLast())) must be a mapping")
+      throw ConfigurationError(
+        "\(source): \(path.isEmpty ? "top level" : String(path.dropLast())) must be a mapping"
+      )
     }
     for key in mapping.keys.sorted() {
       guard allowed.contains(key) else {

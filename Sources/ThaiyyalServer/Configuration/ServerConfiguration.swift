@@ -28,7 +28,8 @@ public struct ServerConfiguration: Sendable {
 
   /// The socket path in force.
   public var effectiveSocketPath: String {
-    socketPath ?? (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/") + "thaiyyal.sock"
+    socketPath ?? (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/")
+      + "thaiyyal.sock"
   }
 
   /// The addresses to listen on: the Unix socket always, TCP when configured.
@@ -43,21 +44,29 @@ public struct ServerConfiguration: Sendable {
   /// Checks limits a typo could make dangerous.
   public func validate() throws(ConfigurationError) {
     let transport = self.transport
-    guard (1024...FrameHeader.defaultMaxMessageSize).contains(transport.maxMessageSize) else {
-      throw ConfigurationError("limits.max_message_size must be between 1024 and \(FrameHeader.defaultMaxMessageSize)")
+    guard (1024 ... FrameHeader.defaultMaxMessageSize).contains(transport.maxMessageSize) else {
+      throw ConfigurationError(
+        "limits.max_message_size must be between 1024 and \(FrameHeader.defaultMaxMessageSize)"
+      )
     }
-    guard transport.maxConnections >= 1 else { throw ConfigurationError("limits.max_connections must be at least 1") }
+    guard transport.maxConnections >= 1 else {
+      throw ConfigurationError("limits.max_connections must be at least 1")
+    }
     guard transport.maxConcurrentCallsPerConnection >= 1 else {
       throw ConfigurationError("limits.max_concurrent_calls_per_connection must be at least 1")
     }
     guard transport.idleTimeout > .zero, transport.drainTimeout >= .zero else {
-      throw ConfigurationError("limits.idle_timeout_seconds must be positive and drain_timeout_seconds not negative")
+      throw ConfigurationError(
+        "limits.idle_timeout_seconds must be positive and drain_timeout_seconds not negative"
+      )
     }
     guard effectiveSocketPath.utf8.count <= 107 else {
       throw ConfigurationError("socket path is longer than 107 bytes: \(effectiveSocketPath)")
     }
     if let tcpAddress {
-      do { _ = try BindAddress.parseTCP(tcpAddress) } catch { throw ConfigurationError("listen.tcp: \(error)") }
+      do { _ = try BindAddress.parseTCP(tcpAddress) } catch {
+        throw ConfigurationError("listen.tcp: \(error)")
+      }
     }
   }
 }

@@ -16,7 +16,10 @@ struct ObserveInterceptor: ServerInterceptor {
     do {
       let response = try await next(payload, context)
       if context.isLogging(at: .debug) {
-        context.logger.debug("call completed", metadata: ["duration": "\(ContinuousClock.now - start)"])
+        context.logger.debug(
+          "call completed",
+          metadata: ["duration": "\(ContinuousClock.now - start)"]
+        )
       }
       return response
     } catch {

@@ -2,7 +2,9 @@ import Synchronization
 
 /// A value set once and awaited by any number of tasks.
 final class OneShot<Value: Sendable>: Sendable {
-  private let state = Mutex<(result: Result<Value, any Error>?, waiters: [CheckedContinuation<Value, any Error>])>(
+  private let state = Mutex<
+    (result: Result<Value, any Error>?, waiters: [CheckedContinuation<Value, any Error>])
+  >(
     (nil, [])
   )
 

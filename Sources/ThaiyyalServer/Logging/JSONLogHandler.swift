@@ -32,7 +32,10 @@ public struct JSONLogHandler: LogHandler {
       fields[key] = Self.jsonValue(value)
     }
     guard
-      var data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+      var data = try? JSONSerialization.data(
+        withJSONObject: fields,
+        options: [.sortedKeys, .withoutEscapingSlashes]
+      )
     else { return }
     data.append(0x0A)
     FileHandle.standardError.write(data)
@@ -48,6 +51,10 @@ public struct JSONLogHandler: LogHandler {
   }
 
   private static func timestamp() -> String {
-    Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    Date().formatted(
+      .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(
+        separator: .omitted
+      )
+    )
   }
 }

@@ -18,15 +18,24 @@ final class HealthService: Thaiyyal_V1_Health.ServiceProtocol {
     draining.store(true, ordering: .relaxed)
   }
 
-  func check(request: Thaiyyal_V1_CheckRequest, context: ServerContext) async throws -> Thaiyyal_V1_CheckResponse {
+  func check(
+    request: Thaiyyal_V1_CheckRequest,
+    context: ServerContext
+  ) async throws -> Thaiyyal_V1_CheckResponse {
     guard request.service.isEmpty else {
-      throw RPCError(.notFound, "unknown service '\(request.service.prefix(200))'; leave service empty for the whole server")
+      throw RPCError(
+        .notFound,
+        "unknown service '\(request.service.prefix(200))'; leave service empty for the whole server"
+      )
     }
     var response = Thaiyyal_V1_CheckResponse()
     response.status = draining.load(ordering: .relaxed) ? .notServing : .serving
     response.version = ServerVersion.current
     let (seconds, attoseconds) = (ContinuousClock.now - started).components
-    response.uptime = Google_Protobuf_Duration(seconds: seconds, nanos: Int32(attoseconds / 1_000_000_000))
+    response.uptime = Google_Protobuf_Duration(
+      seconds: seconds,
+      nanos: Int32(attoseconds / 1_000_000_000)
+    )
     response.startTime = startTime
     return response
   }

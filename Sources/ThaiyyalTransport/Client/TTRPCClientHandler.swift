@@ -35,7 +35,9 @@ final class TTRPCClientHandler: ChannelDuplexHandler {
     }
     let streamID = nextStreamID
     nextStreamID &+= 2
-    var buffer = context.channel.allocator.buffer(capacity: FrameHeader.size + 64 + call.payload.count)
+    var buffer = context.channel.allocator.buffer(
+      capacity: FrameHeader.size + 64 + call.payload.count
+    )
     buffer.moveWriterIndex(forwardBy: FrameHeader.size)
     let timeoutNanos = call.options.timeout.map { Self.nanoseconds($0) } ?? 0
     RequestEnvelope.encode(
@@ -49,7 +51,10 @@ final class TTRPCClientHandler: ChannelDuplexHandler {
     let length = buffer.readableBytes - FrameHeader.size
     guard length <= maxMessageSize else {
       call.response.fail(
-        RPCError(.resourceExhausted, "message length \(length) exceeds maximum message size of \(maxMessageSize)")
+        RPCError(
+          .resourceExhausted,
+          "message length \(length) exceeds maximum message size of \(maxMessageSize)"
+        )
       )
       promise?.succeed()
       return
@@ -63,7 +68,8 @@ final class TTRPCClientHandler: ChannelDuplexHandler {
       let response = call.response
       let this = NIOLoopBound(self, eventLoop: context.eventLoop)
       // The server enforces the deadline too; this covers a server that never answers.
-      context.eventLoop.scheduleTask(in: TimeAmount.nanoseconds(timeoutNanos) + .milliseconds(250)) {
+      context.eventLoop.scheduleTask(in: TimeAmount.nanoseconds(timeoutNanos) + .milliseconds(250))
+      {
         if this.value.pending.removeValue(forKey: streamID) != nil {
           response.fail(RPCError(.deadlineExceeded, "no response within \(timeout)"))
         }
@@ -76,10 +82,14 @@ final class TTRPCClientHandler: ChannelDuplexHandler {
     switch unwrapInboundIn(data) {
     case .oversized(let header):
       pending.removeValue(forKey: header.streamID)?.fail(
-        RPCError(.resourceExhausted, "response length \(header.length) exceeds maximum message size of \(maxMessageSize)")
+        RPCError(
+          .resourceExhausted,
+          "response length \(header.length) exceeds maximum message size of \(maxMessageSize)"
+        )
       )
     case .message(let header, let data):
-      guard header.type == .response, let promise = pending.removeValue(forKey: header.streamID) else { return }
+      guard header.type == .response, let promise = pending.removeValue(forKey: header.streamID)
+      else { return }
       do {
         promise.succeed(try ResponseEnvelope.decode(data))
       } catch {

@@ -36,7 +36,10 @@ package struct RequestEnvelope {
         case (4, .varint): timeoutNanos = Int64(bitPattern: try data.readProtobufVarint())
         case (5, .lengthDelimited):
           guard metadata.count < Self.maxMetadataEntries else {
-            throw RPCError(.invalidArgument, "more than \(Self.maxMetadataEntries) metadata entries")
+            throw RPCError(
+              .invalidArgument,
+              "more than \(Self.maxMetadataEntries) metadata entries"
+            )
           }
           var entry = try data.readProtobufLengthDelimited()
           var key = ""
@@ -44,8 +47,10 @@ package struct RequestEnvelope {
           while entry.readableBytes > 0 {
             let (entryField, entryWireType) = try entry.readProtobufKey()
             switch (entryField, entryWireType) {
-            case (1, .lengthDelimited): key = String(buffer: try entry.readProtobufLengthDelimited())
-            case (2, .lengthDelimited): value = String(buffer: try entry.readProtobufLengthDelimited())
+            case (1, .lengthDelimited):
+              key = String(buffer: try entry.readProtobufLengthDelimited())
+            case (2, .lengthDelimited):
+              value = String(buffer: try entry.readProtobufLengthDelimited())
             default: try entry.skipProtobufField(entryWireType)
             }
           }
@@ -103,7 +108,12 @@ package enum ResponseEnvelope {
   ) {
     switch outcome {
     case .success(let payload):
-      writeSuccess(streamID: streamID, payload: payload, maxMessageSize: maxMessageSize, into: &buffer)
+      writeSuccess(
+        streamID: streamID,
+        payload: payload,
+        maxMessageSize: maxMessageSize,
+        into: &buffer
+      )
     case .failure(let status):
       writeFailure(streamID: streamID, status: status, into: &buffer)
     }
@@ -119,7 +129,8 @@ package enum ResponseEnvelope {
     maxMessageSize: Int,
     into buffer: inout ByteBuffer
   ) {
-    let length = payload.isEmpty ? 0 : 1 + ProtobufWire.varintSize(UInt64(payload.count)) + payload.count
+    let length =
+      payload.isEmpty ? 0 : 1 + ProtobufWire.varintSize(UInt64(payload.count)) + payload.count
     guard length <= maxMessageSize else {
       let status = RPCStatus(
         code: .resourceExhausted,
@@ -128,14 +139,20 @@ package enum ResponseEnvelope {
       writeFailure(streamID: streamID, status: status, into: &buffer)
       return
     }
-    buffer.writeFrameHeader(FrameHeader(length: UInt32(length), streamID: streamID, type: .response))
+    buffer.writeFrameHeader(
+      FrameHeader(length: UInt32(length), streamID: streamID, type: .response)
+    )
     if !payload.isEmpty {
       buffer.writeProtobufBytesField(2, payload)
     }
   }
 
   /// Writes a whole response frame carrying `status`.
-  package static func writeFailure(streamID: UInt32, status: RPCStatus, into buffer: inout ByteBuffer) {
+  package static func writeFailure(
+    streamID: UInt32,
+    status: RPCStatus,
+    into buffer: inout ByteBuffer
+  ) {
     let headerIndex = buffer.writerIndex
     buffer.writeFrameHeader(FrameHeader(length: 0, streamID: streamID, type: .response))
     let bodyStart = buffer.writerIndex
@@ -177,7 +194,8 @@ package enum ResponseEnvelope {
       while data.readableBytes > 0 {
         let (field, wireType) = try data.readProtobufKey()
         switch (field, wireType) {
-        case (1, .lengthDelimited): status = try decodeStatus(try data.readProtobufLengthDelimited())
+        case (1, .lengthDelimited):
+          status = try decodeStatus(try data.readProtobufLengthDelimited())
         case (2, .lengthDelimited): payload = Array(buffer: try data.readProtobufLengthDelimited())
         default: try data.skipProtobufField(wireType)
         }
@@ -189,7 +207,9 @@ package enum ResponseEnvelope {
     return .success(payload)
   }
 
-  private static func decodeStatus(_ data: ByteBuffer) throws(ProtobufWire.MalformedMessage) -> RPCStatus {
+  private static func decodeStatus(
+    _ data: ByteBuffer
+  ) throws(ProtobufWire.MalformedMessage) -> RPCStatus {
     var data = data
     var code = 0
     var message = ""
@@ -205,8 +225,10 @@ package enum ResponseEnvelope {
         while any.readableBytes > 0 {
           let (anyField, anyWireType) = try any.readProtobufKey()
           switch (anyField, anyWireType) {
-          case (1, .lengthDelimited): detail.typeURL = String(buffer: try any.readProtobufLengthDelimited())
-          case (2, .lengthDelimited): detail.value = Array(buffer: try any.readProtobufLengthDelimited())
+          case (1, .lengthDelimited):
+            detail.typeURL = String(buffer: try any.readProtobufLengthDelimited())
+          case (2, .lengthDelimited):
+            detail.value = Array(buffer: try any.readProtobufLengthDelimited())
           default: try any.skipProtobufField(anyWireType)
           }
         }
@@ -214,6 +236,10 @@ package enum ResponseEnvelope {
       default: try data.skipProtobufField(wireType)
       }
     }
-    return RPCStatus(code: RPCError.Code(rawValue: code) ?? .unknown, message: message, details: details)
+    return RPCStatus(
+      code: RPCError.Code(rawValue: code) ?? .unknown,
+      message: message,
+      details: details
+    )
   }
 }

@@ -76,7 +76,8 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
     case .truncatedFrame: "the connection closed inside a frame"
     case .socketInUse(let path): "another server is listening on \(path)"
     case .socketPathOccupied(let path): "\(path) exists and is not a socket; refusing to replace it"
-    case .invalidAddress(let address): "invalid address '\(address)'; expected HOST:PORT or a socket path"
+    case .invalidAddress(let address):
+      "invalid address '\(address)'; expected HOST:PORT or a socket path"
     }
   }
 }

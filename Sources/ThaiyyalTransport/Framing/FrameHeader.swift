@@ -64,6 +64,11 @@ extension ByteBuffer {
         as: (UInt32, UInt32, UInt8, UInt8).self
       )
     else { return nil }
-    return FrameHeader(length: length, streamID: streamID, type: FrameType(rawValue: type), flags: flags)
+    return FrameHeader(
+      length: length,
+      streamID: streamID,
+      type: FrameType(rawValue: type),
+      flags: flags
+    )
   }
 }

@@ -4,7 +4,10 @@ package import NIOCore
 /// envelope on the hot path. Inner messages use SwiftProtobuf.
 enum ProtobufWire {
   enum WireType: UInt8 {
-    case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5
+    case varint = 0
+    case fixed64 = 1
+    case lengthDelimited = 2
+    case fixed32 = 5
   }
 
   struct MalformedMessage: Error {}
@@ -44,7 +47,9 @@ extension ByteBuffer {
   }
 
   /// Reads a field key: (field number, wire type).
-  mutating func readProtobufKey() throws(ProtobufWire.MalformedMessage) -> (UInt64, ProtobufWire.WireType) {
+  mutating func readProtobufKey() throws(ProtobufWire.MalformedMessage) -> (
+    UInt64, ProtobufWire.WireType
+  ) {
     let key = try readProtobufVarint()
     guard let wireType = ProtobufWire.WireType(rawValue: UInt8(key & 7)), key >> 3 != 0 else {
       throw ProtobufWire.MalformedMessage()
@@ -62,7 +67,9 @@ extension ByteBuffer {
   }
 
   /// Skips a field of an unknown number.
-  mutating func skipProtobufField(_ wireType: ProtobufWire.WireType) throws(ProtobufWire.MalformedMessage) {
+  mutating func skipProtobufField(
+    _ wireType: ProtobufWire.WireType
+  ) throws(ProtobufWire.MalformedMessage) {
     switch wireType {
     case .varint: _ = try readProtobufVarint()
     case .fixed64:

@@ -117,14 +117,18 @@ public final class TTRPCServer: Sendable {
     if unixSocket {
       bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 0)
     } else {
-      bootstrap = bootstrap
+      bootstrap =
+        bootstrap
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
     }
     return bootstrap
   }
 
-  private func initializeConnection(_ channel: any Channel, unixSocket: Bool) -> EventLoopFuture<Void> {
+  private func initializeConnection(
+    _ channel: any Channel,
+    unixSocket: Bool
+  ) -> EventLoopFuture<Void> {
     let registered = state.withLock { state -> Bool in
       guard !state.stopped else { return false }
       state.connections[ObjectIdentifier(channel)] = channel
@@ -140,7 +144,9 @@ public final class TTRPCServer: Sendable {
     if unixSocket {
       peer = Self.peerCredentials(of: channel).map { Peer.unixSocket($0) }
     } else {
-      peer = channel.eventLoop.makeSucceededFuture(.tcp(address: channel.remoteAddress.map(Self.describe) ?? "unknown"))
+      peer = channel.eventLoop.makeSucceededFuture(
+        .tcp(address: channel.remoteAddress.map(Self.describe) ?? "unknown")
+      )
     }
     let routes = self.routes
     let configuration = self.configuration
@@ -149,12 +155,18 @@ public final class TTRPCServer: Sendable {
       logger[metadataKey: "peer"] = "\(peer)"
       let sync = channel.pipeline.syncOperations
       try sync.addHandler(
-        TTRPCServerConnectionHandler(routes: routes, configuration: configuration, peer: peer, logger: logger)
+        TTRPCServerConnectionHandler(
+          routes: routes,
+          configuration: configuration,
+          peer: peer,
+          logger: logger
+        )
       )
     }
   }
 
-  private static func peerCredentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials?> {
+  private static func peerCredentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials?>
+  {
     #if canImport(Glibc)
     guard let provider = channel as? any SocketOptionProvider else {
       return channel.eventLoop.makeSucceededFuture(nil)

@@ -157,7 +157,8 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     case .oversized(let header):
       let status = RPCStatus(
         code: .resourceExhausted,
-        message: "message length \(header.length) exceeds maximum message size of \(configuration.maxMessageSize)"
+        message:
+          "message length \(header.length) exceeds maximum message size of \(configuration.maxMessageSize)"
       )
       fail(streamID: header.streamID, status)
     case .message(let header, let data):
@@ -168,14 +169,20 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
       guard header.streamID & 1 == 1 else {
         fail(
           streamID: header.streamID,
-          RPCStatus(code: .invalidArgument, message: "stream id \(header.streamID) must be odd for client-initiated streams")
+          RPCStatus(
+            code: .invalidArgument,
+            message: "stream id \(header.streamID) must be odd for client-initiated streams"
+          )
         )
         return
       }
       guard running[header.streamID] == nil else {
         fail(
           streamID: header.streamID,
-          RPCStatus(code: .invalidArgument, message: "stream id \(header.streamID) is already in use")
+          RPCStatus(
+            code: .invalidArgument,
+            message: "stream id \(header.streamID) is already in use"
+          )
         )
         return
       }
@@ -233,7 +240,12 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
         return
       }
       var response = allocator.buffer(capacity: 64)
-      ResponseEnvelope.write(outcome, streamID: streamID, maxMessageSize: maxMessageSize, into: &response)
+      ResponseEnvelope.write(
+        outcome,
+        streamID: streamID,
+        maxMessageSize: maxMessageSize,
+        into: &response
+      )
       if outbox.append(streamID: streamID, response) {
         eventLoop.execute { this.value.drainOutbox() }
       }
@@ -287,7 +299,9 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
       let next = waiting.removeFirst()
       start(streamID: next.streamID, data: next.data)
     }
-    if readHeld && waiting.isEmpty && !draining && inFlight < configuration.maxConcurrentCallsPerConnection {
+    if readHeld && waiting.isEmpty && !draining
+      && inFlight < configuration.maxConcurrentCallsPerConnection
+    {
       readHeld = false
       context?.read()
     }

@@ -45,7 +45,10 @@ final class RawConnection {
       }
       guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
-    var timeout = timeval(tv_sec: Int(readTimeout), tv_usec: Int((readTimeout - Double(Int(readTimeout))) * 1e6))
+    var timeout = timeval(
+      tv_sec: Int(readTimeout),
+      tv_usec: Int((readTimeout - Double(Int(readTimeout))) * 1e6)
+    )
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
   }
 
@@ -54,7 +57,9 @@ final class RawConnection {
   func send(_ bytes: [UInt8]) {
     var offset = 0
     while offset < bytes.count {
-      let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+      let n = bytes[offset...].withUnsafeBytes {
+        Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+      }
       if n <= 0 { return }
       offset += n
     }
@@ -109,9 +114,16 @@ extension RawConnection: @unchecked Sendable {}
 
 /// Builders for hand-made frames.
 enum Frames {
-  static func frame(streamID: UInt32, type: FrameType = .request, flags: UInt8 = 0, data: [UInt8]) -> [UInt8] {
+  static func frame(
+    streamID: UInt32,
+    type: FrameType = .request,
+    flags: UInt8 = 0,
+    data: [UInt8]
+  ) -> [UInt8] {
     var buffer = ByteBuffer()
-    buffer.writeFrameHeader(FrameHeader(length: UInt32(data.count), streamID: streamID, type: type, flags: flags))
+    buffer.writeFrameHeader(
+      FrameHeader(length: UInt32(data.count), streamID: streamID, type: type, flags: flags)
+    )
     buffer.writeBytes(data)
     return Array(buffer: buffer)
   }

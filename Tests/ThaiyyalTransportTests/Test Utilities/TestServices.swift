@@ -54,7 +54,10 @@ enum TestServices {
   }
 
   static func sizePayload(_ size: Int) -> [UInt8] {
-    [UInt8(size >> 24 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF)]
+    [
+      UInt8(size >> 24 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF),
+      UInt8(size & 0xFF),
+    ]
   }
 }
 
@@ -67,7 +70,9 @@ final class Counter: Sendable {
 
 /// Holds callers until opened, counting how many are waiting.
 final class Gate: Sendable {
-  private let state = Mutex<(open: Bool, entered: Int, waiters: [CheckedContinuation<Void, Never>])>((false, 0, []))
+  private let state = Mutex<
+    (open: Bool, entered: Int, waiters: [CheckedContinuation<Void, Never>])
+  >((false, 0, []))
 
   var entered: Int { state.withLock { $0.entered } }
 
@@ -100,18 +105,17 @@ func withTransportServer<T>(
   gate: Gate = Gate(),
   cancellations: Counter = Counter(),
   interceptors: [ScopedInterceptor] = [ScopedInterceptor(DeadlineInterceptor())],
-  configure: (inout TTRPCServerConfiguration) -> Void = { _ in },
+  configuration: TTRPCServerConfiguration = .testing,
   _ body: (TTRPCServer, [BindAddress]) async throws -> T
 ) async throws -> T {
   let directory = try TemporaryDirectory()
   defer { directory.remove() }
-  var configuration = TTRPCServerConfiguration()
-  configuration.drainTimeout = .seconds(5)
-  configure(&configuration)
   var logger = Logger(label: "test.transport")
   logger.logLevel = .critical
   let server = TTRPCServer(
-    table: TestServices.router(gate: gate, cancellations: cancellations).resolve(interceptors: interceptors),
+    table: TestServices.router(gate: gate, cancellations: cancellations).resolve(
+      interceptors: interceptors
+    ),
     configuration: configuration,
     logger: logger
   )
@@ -125,5 +129,21 @@ func withTransportServer<T>(
   } catch {
     await server.shutdown(graceful: false)
     throw error
+  }
+}
+
+extension TTRPCServerConfiguration {
+  /// Defaults with a short drain timeout, so a failing test does not wait 30 s.
+  static var testing: TTRPCServerConfiguration {
+    var configuration = TTRPCServerConfiguration()
+    configuration.drainTimeout = .seconds(5)
+    return configuration
+  }
+
+  /// A copy with one setting changed.
+  func with<Value>(_ setting: WritableKeyPath<Self, Value>, _ value: Value) -> Self {
+    var copy = self
+    copy[keyPath: setting] = value
+    return copy
   }
 }
