@@ -1,8 +1,8 @@
 import Foundation
-public import Logging
+import Logging
 import ServiceLifecycle
 public import ThaiyyalClient
-public import ThaiyyalRPC
+import ThaiyyalRPC
 public import ThaiyyalServer
 public import ThaiyyalTransport
 

@@ -203,7 +203,7 @@ struct UnixSocketFileTests {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let path = directory.path + "/file"
-    FileManager.default.createFile(atPath: path, contents: Data("keep".utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data("keep".utf8))
     await #expect(throws: TransportError.socketPathOccupied(path: path)) {
       _ = try await start(path)
     }

@@ -114,10 +114,12 @@ struct ServerConnectionTests {
     }
   }
 
-  @Test("random garbage never stops the server from serving other connections")
+  @Test(
+    "random garbage never stops the server from serving others, and leaves no connection behind"
+  )
   func garbage() async throws {
     try await withTransportServer(configuration: .testing.with(\.maxMessageSize, 64 * 1024)) {
-      _,
+      server,
       addresses in
       var generator = SystemRandomNumberGenerator()
       for _ in 0 ..< 20 {
@@ -130,6 +132,10 @@ struct ServerConnectionTests {
         raw.shutdownWrite()
         _ = await raw.isClosedByPeer()
       }
+      for _ in 0 ..< 200 where server.openConnections > 0 {
+        try await Task.sleep(for: .milliseconds(25))
+      }
+      #expect(server.openConnections == 0)
       let healthy = try RawConnection(addresses[0])
       healthy.send(
         Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [42])

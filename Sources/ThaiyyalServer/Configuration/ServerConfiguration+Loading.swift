@@ -40,7 +40,7 @@ extension ServerConfiguration {
     guard let root = document as? [String: Any] else {
       throw ConfigurationError("\(source): the top level must be a mapping")
     }
-    var reader = YAMLReader(source: source)
+    let reader = YAMLReader(source: source)
     try reader.section(root, path: "", allowed: ["data_dir", "listen", "limits", "log"]) {
       key,
       value in

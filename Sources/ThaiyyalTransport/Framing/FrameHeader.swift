@@ -1,4 +1,4 @@
-public import NIOCore
+package import NIOCore
 
 /// The 10-byte header in front of every ttrpc frame.
 ///

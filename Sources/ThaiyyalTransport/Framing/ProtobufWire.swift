@@ -1,4 +1,4 @@
-package import NIOCore
+import NIOCore
 
 /// Minimal Protobuf wire-format reading and writing on `ByteBuffer`, for the five-field ttrpc
 /// envelope on the hot path. Inner messages use SwiftProtobuf.

@@ -1,5 +1,5 @@
 public import Logging
-public import NIOCore
+import NIOCore
 import NIOPosix
 import Synchronization
 public import ThaiyyalRPC
@@ -150,8 +150,9 @@ public final class TTRPCServer: Sendable {
     }
     let routes = self.routes
     let configuration = self.configuration
-    var logger = self.logger
+    let baseLogger = self.logger
     return peer.flatMapThrowing { peer in
+      var logger = baseLogger
       logger[metadataKey: "peer"] = "\(peer)"
       let sync = channel.pipeline.syncOperations
       try sync.addHandler(

@@ -103,7 +103,7 @@ final class RawConnection {
 
   private func readResponseBlocking() throws -> (header: FrameHeader, response: Ttrpc_Response) {
     guard let head = read(FrameHeader.size) else { throw POSIXError(.ETIMEDOUT) }
-    var buffer = ByteBuffer(bytes: head)
+    let buffer = ByteBuffer(bytes: head)
     let header = buffer.peekFrameHeader()!
     guard let body = read(Int(header.length)) else { throw POSIXError(.ETIMEDOUT) }
     return (header, try Ttrpc_Response(serializedBytes: body))
