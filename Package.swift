@@ -25,6 +25,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
   ],
   targets: [
     // Transport-agnostic call layer: descriptors, metadata, context, interceptors, router, errors.
@@ -42,6 +44,13 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // Domain values shared by everything below the services: ids, roles, plans, tenant scope, errors.
+    .target(name: "ThaiyyalCore"),
+    // SQLite through GRDB: migrations, records and tenant-scoped repositories.
+    .target(
+      name: "ThaiyyalStore",
+      dependencies: ["ThaiyyalCore", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     // Code generated from proto/ by scripts/gen-proto. Never edited by hand.
     .target(
       name: "ThaiyyalProto",
@@ -55,6 +64,10 @@ let package = Package(
       name: "ThaiyyalServer",
       dependencies: [
         "ThaiyyalRPC",
+        "ThaiyyalCore",
+        "ThaiyyalStore",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
         "ThaiyyalTransport",
         "ThaiyyalProto",
         .product(name: "Logging", package: "swift-log"),
@@ -72,6 +85,7 @@ let package = Package(
       name: "ThaiyyalTesting",
       dependencies: [
         "ThaiyyalRPC", "ThaiyyalServer", "ThaiyyalClient", "ThaiyyalTransport", "ThaiyyalProto",
+        "ThaiyyalStore", "ThaiyyalCore",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
@@ -116,6 +130,17 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
+    .testTarget(
+      name: "ThaiyyalCoreTests",
+      dependencies: ["ThaiyyalCore"]
+    ),
+    .testTarget(
+      name: "ThaiyyalStoreTests",
+      dependencies: [
+        "ThaiyyalStore", "ThaiyyalCore", "ThaiyyalTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
       ]
     ),
     .testTarget(

@@ -1,15 +1,17 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import ThaiyyalCore
 import ThaiyyalProto
 public import ThaiyyalRPC
+public import ThaiyyalStore
 public import ThaiyyalTransport
 
 /// The composition root: wires configuration, services, the interceptor chain and the transport
 /// into one `Service` that `thaiyyal serve` and the test harness run.
 ///
 /// ```swift
-/// let app = ServerApplication(configuration: configuration, logger: logger)
+/// let app = try ServerApplication(configuration: configuration, logger: logger)
 /// let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
 /// try await group.run()
 /// ```
@@ -23,30 +25,58 @@ public final class ServerApplication: Service, Sendable {
   private let listening = OneShot<[BindAddress]>()
   /// Every call's handler with its interceptors, for the transports and in-process tests.
   public let handlerTable: RPCHandlerTable
+  /// The database, open and migrated.
+  public let store: SQLiteStore
 
-  public init(configuration: ServerConfiguration, logger: Logger) {
+  /// Creates the data directory if needed and opens and migrates the database.
+  ///
+  /// - Throws: ``StoreError`` when the database cannot be opened or a migration was tampered with.
+  public init(configuration: ServerConfiguration, logger: Logger) throws {
     self.configuration = configuration
     self.logger = logger
+    try FileManager.default.createDirectory(
+      atPath: configuration.dataDirectory,
+      withIntermediateDirectories: true,
+      attributes: [.posixPermissions: 0o700]
+    )
+    var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
+    storeConfiguration.synchronous = configuration.synchronous
+    storeConfiguration.statementObserver = configuration.statementObserver
+    let store = try SQLiteStore(configuration: storeConfiguration)
+    self.store = store
+    let blocking = BlockingWork()
     var router = RPCRouter()
     health.register(with: &router)
+    TenantService(
+      store: store,
+      plans: configuration.plans,
+      hasher: PasswordHasher(),
+      blocking: blocking
+    )
+    .register(with: &router)
+    AuditService(store: store).register(with: &router)
     for service in Self.pendingServices {
       router.registerUnimplemented(service)
     }
-    self.handlerTable = router.resolve(interceptors: InterceptorPipeline.make())
+    self.handlerTable = router.resolve(
+      interceptors: InterceptorPipeline.make(configuration: configuration, store: store)
+    )
   }
 
   /// Services whose handlers come with later work; every method answers `UNIMPLEMENTED` until then.
-  static let pendingServices: [ServiceDescriptor] = [
-    Thaiyyal_V1_TenantService.descriptor,
+  public static let pendingServices: [ServiceDescriptor] = [
     Thaiyyal_V1_UserService.descriptor,
     Thaiyyal_V1_WorkflowService.descriptor,
     Thaiyyal_V1_ExecutionService.descriptor,
-    Thaiyyal_V1_AuditService.descriptor,
   ]
 
   /// Every service the server knows, implemented or not.
   public static let services: [ServiceDescriptor] =
-    [Thaiyyal_V1_Health.descriptor] + pendingServices
+    [
+      Thaiyyal_V1_Health.descriptor, Thaiyyal_V1_TenantService.descriptor,
+      Thaiyyal_V1_AuditService.descriptor,
+    ]
+    + pendingServices
 
   /// The addresses the server listens on, once it does.
   ///
@@ -61,12 +91,8 @@ public final class ServerApplication: Service, Sendable {
       configuration: configuration.transport,
       logger: logger
     )
+    defer { try? store.close() }
     do {
-      try FileManager.default.createDirectory(
-        atPath: configuration.dataDirectory,
-        withIntermediateDirectories: true,
-        attributes: [.posixPermissions: 0o700]
-      )
       let bound = try await transport.start(listeningOn: try configuration.listenAddresses())
       listening.resolve(.success(bound))
       logger.info(

@@ -4,6 +4,7 @@ import ServiceLifecycle
 public import ThaiyyalClient
 import ThaiyyalRPC
 public import ThaiyyalServer
+import ThaiyyalStore
 public import ThaiyyalTransport
 
 /// How a test reaches the server.
@@ -79,11 +80,14 @@ public func withTestServer<T: Sendable>(
   configuration.dataDirectory = directory.path
   configuration.socketPath = directory.path + "/s.sock"
   if transport == .tcp { configuration.tcpAddress = "127.0.0.1:0" }
+  // In-process calls act as the operator, as a Unix-socket client of the same uid would.
+  configuration.operatorUIDs.insert(UInt32.max)
+  configuration.synchronous = .normal
   configure(&configuration)
   var logger = Logger(label: "thaiyyal.test")
   logger.logLevel =
     ProcessInfo.processInfo.environment["THAIYYAL_TEST_LOG"] == "1" ? .debug : .critical
-  let application = ServerApplication(configuration: configuration, logger: logger)
+  let application = try ServerApplication(configuration: configuration, logger: logger)
 
   if transport == .inProcess {
     return try await body(

@@ -53,7 +53,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     LoggingSystem.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
     let logger = Logger(label: "thaiyyal")
-    let application = ServerApplication(configuration: configuration, logger: logger)
+    let application: ServerApplication
+    do {
+      application = try ServerApplication(configuration: configuration, logger: logger)
+    } catch {
+      logger.critical("cannot start", metadata: ["error": "\(error)"])
+      throw ExitCode(1)
+    }
     let group = ServiceGroup(
       configuration: ServiceGroupConfiguration(
         services: [

@@ -26,7 +26,7 @@ struct HealthEndToEndTests {
     try await withTestServer(.unixSocket) { server in
       let client = server.makeClient()
       await #expect {
-        try await client.tenants.listTenants()
+        try await client.workflows.listWorkflows()
       } throws: { error in
         (error as? RPCError)?.code == .unimplemented
       }

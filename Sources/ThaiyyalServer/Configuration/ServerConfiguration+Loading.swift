@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import ThaiyyalCore
+import ThaiyyalStore
 import ThaiyyalTransport
 import Yams
 
@@ -41,7 +43,11 @@ extension ServerConfiguration {
       throw ConfigurationError("\(source): the top level must be a mapping")
     }
     let reader = YAMLReader(source: source)
-    try reader.section(root, path: "", allowed: ["data_dir", "listen", "limits", "log"]) {
+    try reader.section(
+      root,
+      path: "",
+      allowed: ["data_dir", "listen", "limits", "log", "database", "security", "plans"]
+    ) {
       key,
       value in
       switch key {
@@ -70,6 +76,41 @@ extension ServerConfiguration {
             transport.maxConcurrentCallsPerConnection = number
           case "idle_timeout_seconds": transport.idleTimeout = .seconds(number)
           default: transport.drainTimeout = .seconds(number)
+          }
+        }
+      case "database":
+        try reader.section(value, path: "database.", allowed: ["synchronous"]) { _, value in
+          let text = try reader.string(value, "database.synchronous")
+          guard let mode = StoreConfiguration.Synchronous(rawValue: text.uppercased()) else {
+            throw ConfigurationError("\(source): database.synchronous must be full or normal")
+          }
+          synchronous = mode
+        }
+      case "security":
+        try reader.section(value, path: "security.", allowed: ["operator_uids"]) { _, value in
+          guard let list = value as? [Any],
+            list.allSatisfy({ ($0 as? Int).map { $0 >= 0 } ?? false })
+          else {
+            throw ConfigurationError("\(source): security.operator_uids must be a list of user ids")
+          }
+          operatorUIDs = Set(list.map { UInt32($0 as! Int) })
+        }
+      case "plans":
+        try reader.section(value, path: "plans.", allowed: Set(Plan.allCases.map(\.rawValue))) {
+          planName,
+          value in
+          let plan = Plan(rawValue: planName)!
+          let names = PlanLimitNames.all
+          try reader.section(value, path: "plans.\(planName).", allowed: Set(names.keys)) {
+            key,
+            value in
+            let number = try reader.int(value, "plans.\(planName).\(key)")
+            guard number >= -1 else {
+              throw ConfigurationError(
+                "\(source): plans.\(planName).\(key) must be -1 (unlimited) or more"
+              )
+            }
+            plans.limits[plan, default: PlanLimits()][keyPath: names[key]!] = Int64(number)
           }
         }
       default:
@@ -147,4 +188,21 @@ private struct YAMLReader {
     if let int = value as? Int { return int }
     throw ConfigurationError("\(source): \(key) must be an integer")
   }
+}
+
+/// The configuration names of plan limits.
+enum PlanLimitNames {
+  static let all: [String: any WritableKeyPath<PlanLimits, Int64?> & Sendable] = [
+    "max_users": \.maxUsers,
+    "max_workflows": \.maxWorkflows,
+    "max_executions_per_day": \.maxExecutionsPerDay,
+    "max_storage_bytes": \.maxStorageBytes,
+    "max_nodes_per_workflow": \.maxNodesPerWorkflow,
+    "max_execution_seconds": \.maxExecutionSeconds,
+    "rate_limit_per_second": \.rateLimitPerSecond,
+    "rate_limit_burst": \.rateLimitBurst,
+    "max_concurrent_executions": \.maxConcurrentExecutions,
+    "max_queued_executions": \.maxQueuedExecutions,
+    "execution_retention_days": \.executionRetentionDays,
+  ]
 }

@@ -1,5 +1,11 @@
 public import Logging
+public import ThaiyyalCore
+public import ThaiyyalStore
 public import ThaiyyalTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Everything `thaiyyal serve` needs to start, with defaults that need no flags.
 ///
@@ -15,6 +21,15 @@ public struct ServerConfiguration: Sendable {
   public var tcpAddress: String?
   /// Transport limits and timeouts.
   public var transport = TTRPCServerConfiguration()
+  /// How SQLite syncs to disk: `full` (default; acknowledged writes survive power loss) or `normal`.
+  public var synchronous: StoreConfiguration.Synchronous = .full
+  /// Unix user ids whose Unix-socket connections act as the platform operator. Default: the uid the
+  /// server runs as.
+  public var operatorUIDs: Set<UInt32> = [getuid()]
+  /// Default limits of every plan.
+  public var plans: PlanCatalog = .standard
+  /// Sees every SQL statement; for tests that check tenant scoping.
+  public var statementObserver: (@Sendable (String) -> Void)?
   /// Minimum level logged.
   public var logLevel: Logger.Level = .info
   /// `json` (one object a line), `text`, or `auto` (text on a terminal, else JSON).
@@ -30,6 +45,11 @@ public struct ServerConfiguration: Sendable {
   public var effectiveSocketPath: String {
     socketPath ?? (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/")
       + "thaiyyal.sock"
+  }
+
+  /// The database file: `<dataDirectory>/thaiyyal.db`.
+  public var databasePath: String {
+    (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/") + "thaiyyal.db"
   }
 
   /// The addresses to listen on: the Unix socket always, TCP when configured.

@@ -1,15 +1,18 @@
 import ThaiyyalRPC
+import ThaiyyalStore
 
 /// The interceptor chain every call passes, in order (DESIGN.md section 1):
 /// observe → deadline → authenticate → resolve tenant → authorize → rate-limit.
 ///
-/// Authentication, tenancy, authorization and rate limits arrive with the identity and tenancy
-/// work; each is one more line here.
+/// Rate limits arrive with the identity work; it is one more line here.
 enum InterceptorPipeline {
-  static func make() -> [ScopedInterceptor] {
+  static func make(configuration: ServerConfiguration, store: SQLiteStore) -> [ScopedInterceptor] {
     [
       ScopedInterceptor(ObserveInterceptor()),
       ScopedInterceptor(DeadlineInterceptor()),
+      ScopedInterceptor(AuthenticationInterceptor(operatorUIDs: configuration.operatorUIDs)),
+      ScopedInterceptor(TenantResolutionInterceptor(store: store)),
+      ScopedInterceptor(AuthorizationInterceptor(policies: AccessPolicies.table)),
     ]
   }
 }

@@ -1,0 +1,57 @@
+import ThaiyyalCore
+import ThaiyyalProto
+import ThaiyyalRPC
+
+/// Applies ``AccessPolicies/table`` to every call: the rule for its method, then the tenant's
+/// state (a suspended tenant is read-only).
+struct AuthorizationInterceptor: ServerInterceptor {
+  let policies: [MethodDescriptor: AccessPolicy]
+
+  func intercept(
+    payload: [UInt8],
+    context: ServerContext,
+    next: @escaping RPCHandler
+  ) async throws -> [UInt8] {
+    guard let policy = policies[context.descriptor] else {
+      throw RPCError(.permissionDenied, "\(context.descriptor.fullName) has no access policy")
+    }
+    switch policy.rule {
+    case .public:
+      break
+    case .authenticated:
+      _ = try context.requirePrincipal()
+    case .operator:
+      guard try context.requirePrincipal().isOperator else {
+        throw RPCError(
+          .permissionDenied,
+          "only the platform operator may call \(context.descriptor.method)"
+        )
+      }
+    case .member(let minimum):
+      switch try context.requirePrincipal() {
+      case .operator:
+        break
+      case .user(_, let tenantID, let role):
+        if let tenant = context.resolvedTenant, tenant.id != tenantID {
+          throw RPCError(.permissionDenied, "the token belongs to another tenant")
+        }
+        guard role >= minimum else {
+          throw RPCError(
+            .permissionDenied,
+            "\(context.descriptor.method) needs the \(minimum.rawValue) role or higher"
+          )
+        }
+      }
+    }
+    if policy.mutates, let tenant = context.resolvedTenant, tenant.status == .suspended,
+      context.descriptor.service != "thaiyyal.v1.TenantService"
+    {
+      throw RPCError(
+        .failedPrecondition,
+        "tenant \(tenant.slug) is suspended: it is read-only",
+        details: [.errorInfo(reason: "TENANT_SUSPENDED", metadata: ["tenant": tenant.slug])]
+      )
+    }
+    return try await next(payload, context)
+  }
+}

@@ -1,0 +1,49 @@
+import ThaiyyalCore
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalStore
+
+/// `thaiyyal.v1.AuditService`: reads a tenant's append-only audit log, newest first.
+struct AuditService: Thaiyyal_V1_AuditService.ServiceProtocol {
+  let store: SQLiteStore
+
+  func listAuditLogs(
+    request: Thaiyyal_V1_ListAuditLogsRequest,
+    context: ServerContext
+  ) async throws -> Thaiyyal_V1_ListAuditLogsResponse {
+    let (_, scope) = try context.requireTenant()
+    let page = try PageToken.page(size: request.pageSize, token: request.pageToken)
+    var filter = AuditRepository.Filter()
+    filter.action = request.action.isEmpty ? nil : request.action
+    filter.resourceType = request.resourceType.isEmpty ? nil : request.resourceType
+    filter.resourceID = request.resourceID.isEmpty ? nil : request.resourceID
+    filter.actorID = request.actorID.isEmpty ? nil : request.actorID
+    switch request.outcome {
+    case .success: filter.outcome = .success
+    case .denied: filter.outcome = .denied
+    case .failure: filter.outcome = .failure
+    default: filter.outcome = nil
+    }
+    if request.hasStartTime { filter.from = request.startTime.milliseconds }
+    if request.hasEndTime { filter.until = request.endTime.milliseconds }
+    let result = try await store.read { [filter] tx in
+      try tx.scoped(scope).audit.list(filter, page: page)
+    }
+    var response = Thaiyyal_V1_ListAuditLogsResponse()
+    response.entries = result.items.map(\.proto)
+    response.nextPageToken = PageToken.encode(result.nextCursor)
+    return response
+  }
+
+  func getAuditLog(
+    request: Thaiyyal_V1_GetAuditLogRequest,
+    context: ServerContext
+  ) async throws -> Thaiyyal_V1_AuditLog {
+    let (_, scope) = try context.requireTenant()
+    let id = request.id
+    guard let entry = try await store.read({ tx in try tx.scoped(scope).audit.find(id: id) }) else {
+      throw DomainError.notFound(resource: "audit entry", id: String(id.prefix(64)))
+    }
+    return entry.proto
+  }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+public import ThaiyyalCore
+
+/// The one entry point to the database: a `DatabasePool` in WAL mode, migrated on open.
+///
+/// Every write is one transaction (``write(_:)``); quota checks and the writes they guard, and the
+/// audit entry of every mutation, happen inside it. Reads run concurrently (``read(_:)``).
+/// GRDB types never leave this module.
+///
+/// ```swift
+/// let store = try SQLiteStore(configuration: StoreConfiguration(path: "data/thaiyyal.db"))
+/// let tenant = try await store.write { tx in try tx.tenants.create(...) }
+/// ```
+public final class SQLiteStore: Sendable {
+  private let pool: DatabasePool
+  public let path: String
+
+  /// Opens (creating if needed) and migrates the database.
+  ///
+  /// - Throws: ``StoreError`` when a migration was tampered with or is unknown.
+  public init(configuration: StoreConfiguration, migrate: Bool = true) throws {
+    var config = Configuration()
+    config.foreignKeysEnabled = true
+    config.busyMode = .timeout(TimeInterval(configuration.busyTimeout.components.seconds))
+    config.maximumReaderCount = max(1, configuration.maximumReaders)
+    let synchronous = configuration.synchronous.rawValue
+    let observer = configuration.statementObserver
+    config.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+      if let observer {
+        db.trace(options: .statement) { event in
+          if case .statement(let statement) = event { observer(statement.sql) }
+        }
+      }
+    }
+    do {
+      pool = try DatabasePool(path: configuration.path, configuration: config)
+    } catch {
+      throw StoreError.cannotOpen(path: configuration.path, reason: "\(error)")
+    }
+    path = configuration.path
+    if migrate {
+      _ = try MigrationRunner(migrations: embeddedMigrations).migrate(pool)
+    }
+  }
+
+  /// Applies pending migrations; returns the identifiers applied.
+  public func migrate() throws -> [String] {
+    try MigrationRunner(migrations: embeddedMigrations).migrate(pool)
+  }
+
+  /// Where every embedded migration stands.
+  public func migrationStatus() throws -> [MigrationStatus] {
+    try pool.read { db in
+      try MigrationRunner(migrations: embeddedMigrations).status(db)
+    }
+  }
+
+  /// Runs `body` in one write transaction; everything it does commits together or not at all.
+  public func write<T: Sendable>(
+    _ body: @escaping @Sendable (StoreTransaction) throws -> T
+  ) async throws -> T {
+    try await mapErrors {
+      try await pool.write { db in try body(StoreTransaction(db: db)) }
+    }
+  }
+
+  /// Runs `body` in a read-only snapshot.
+  public func read<T: Sendable>(
+    _ body: @escaping @Sendable (StoreTransaction) throws -> T
+  ) async throws -> T {
+    try await mapErrors {
+      try await pool.read { db in try body(StoreTransaction(db: db)) }
+    }
+  }
+
+  /// `PRAGMA integrity_check`: `ok` when the file is sound.
+  public func integrityCheck() async throws -> String {
+    try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+  }
+
+  /// Closes every connection; later calls fail.
+  public func close() throws {
+    try pool.close()
+  }
+
+  private func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+      return try await body()
+    } catch let error as DatabaseError {
+      throw StoreFailure(error)
+    }
+  }
+}
+
+/// A database failure the store did not expect (I/O, corruption, a violated constraint that
+/// should have been checked first). Its description is for logs, never for clients.
+public struct StoreFailure: Error, CustomStringConvertible, Sendable {
+  public let description: String
+  init(_ error: DatabaseError) {
+    description = "database error \(error.resultCode): \(error.message ?? "")"
+  }
+}

@@ -1,0 +1,128 @@
+import GRDB
+public import ThaiyyalCore
+
+/// The append-only audit log of one tenant.
+public struct AuditRepository {
+  let db: Database
+  let tenantID: TenantID
+
+  /// What to list.
+  public struct Filter: Sendable, Hashable {
+    /// An exact action, or a prefix when it ends with `.` (`user.`).
+    public var action: String?
+    public var resourceType: String?
+    public var resourceID: String?
+    public var actorID: String?
+    public var outcome: AuditEntry.Outcome?
+    /// Inclusive lower bound, milliseconds.
+    public var from: Int64?
+    /// Exclusive upper bound, milliseconds.
+    public var until: Int64?
+
+    public init() {}
+  }
+
+  /// Appends an entry in the caller's transaction.
+  public func append(_ entry: AuditEntry) throws {
+    precondition(entry.tenantID == tenantID, "an audit entry belongs to its own tenant's log")
+    try db.execute(
+      sql: """
+        INSERT INTO audit_logs (tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type,
+          resource_id, outcome, reason, peer, request_id, changes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [
+        tenantID.rawValue, entry.id, entry.occurredAt, entry.actorType.rawValue, entry.actorID,
+        entry.action, entry.resourceType, entry.resourceID, entry.outcome.rawValue, entry.reason,
+        entry.peer, entry.requestID, entry.changesJSON,
+      ]
+    )
+  }
+
+  /// Entries newest first (ids are time-ordered), a page at a time.
+  public func list(_ filter: Filter, page: PageRequest) throws -> Page<AuditEntry> {
+    var conditions = ["tenant_id = ?"]
+    var arguments: StatementArguments = [tenantID.rawValue]
+    if let action = filter.action {
+      if action.hasSuffix(".") {
+        conditions.append("action >= ? AND action < ?")
+        arguments += [action, action.dropLast() + "/"]
+      } else {
+        conditions.append("action = ?")
+        arguments += [action]
+      }
+    }
+    if let resourceType = filter.resourceType {
+      conditions.append("resource_type = ?")
+      arguments += [resourceType]
+    }
+    if let resourceID = filter.resourceID {
+      conditions.append("resource_id = ?")
+      arguments += [resourceID]
+    }
+    if let actorID = filter.actorID {
+      conditions.append("actor_id = ?")
+      arguments += [actorID]
+    }
+    if let outcome = filter.outcome {
+      conditions.append("outcome = ?")
+      arguments += [outcome.rawValue]
+    }
+    if let from = filter.from {
+      conditions.append("occurred_at >= ?")
+      arguments += [from]
+    }
+    if let until = filter.until {
+      conditions.append("occurred_at < ?")
+      arguments += [until]
+    }
+    if let after = page.after {
+      conditions.append("id < ?")
+      arguments += [after]
+    }
+    arguments += [page.size + 1]
+    let rows = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id,
+          outcome, reason, peer, request_id, changes
+        FROM audit_logs WHERE \(conditions.joined(separator: " AND "))
+        ORDER BY id DESC LIMIT ?
+        """,
+      arguments: arguments
+    )
+    let entries = rows.prefix(page.size).map(Self.entry)
+    return Page(items: entries, nextCursor: rows.count > page.size ? entries.last?.id : nil)
+  }
+
+  /// One entry by id.
+  public func find(id: String) throws -> AuditEntry? {
+    try Row.fetchOne(
+      db,
+      sql: """
+        SELECT tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id,
+          outcome, reason, peer, request_id, changes
+        FROM audit_logs WHERE tenant_id = ? AND id = ?
+        """,
+      arguments: [tenantID.rawValue, id]
+    ).map(Self.entry)
+  }
+
+  static func entry(_ row: Row) -> AuditEntry {
+    AuditEntry(
+      tenantID: TenantID(row["tenant_id"] as String),
+      id: row["id"],
+      occurredAt: row["occurred_at"],
+      actorType: AuditEntry.ActorType(rawValue: row["actor_type"]) ?? .system,
+      actorID: row["actor_id"],
+      action: row["action"],
+      resourceType: row["resource_type"],
+      resourceID: row["resource_id"],
+      outcome: AuditEntry.Outcome(rawValue: row["outcome"]) ?? .success,
+      reason: row["reason"],
+      peer: row["peer"],
+      requestID: row["request_id"],
+      changesJSON: row["changes"]
+    )
+  }
+}

@@ -1,0 +1,57 @@
+import GRDB
+public import ThaiyyalCore
+
+/// Quota usage of one tenant: counts of rows and the counters in `quota_usage`.
+public struct UsageRepository {
+  let db: Database
+  let tenantID: TenantID
+
+  /// Current use of one quota, with the reset time of daily quotas.
+  public func used(_ quota: Quota, now: Int64) throws -> (used: Int64, resetsAt: Int64?) {
+    switch quota {
+    case .users:
+      return (try UserRepository(db: db, tenantID: tenantID).countActive(), nil)
+    case .workflows:
+      let count = try Int64.fetchOne(
+        db,
+        sql: "SELECT count(*) FROM workflows WHERE tenant_id = ?",
+        arguments: [tenantID.rawValue]
+      )
+      return (count ?? 0, nil)
+    case .executionsPerDay:
+      let (day, reset) = Clock.utcDay(of: now)
+      return (try counter(quota, period: day), reset)
+    case .storageBytes:
+      return (try counter(quota, period: ""), nil)
+    }
+  }
+
+  /// Takes `amount` of a daily counter if the limit allows, in the caller's transaction.
+  ///
+  /// - Throws: ``DomainError/quotaExceeded(_:)`` with the reset time when it would exceed `limit`.
+  public func take(_ quota: Quota, amount: Int64 = 1, limit: Int64, now: Int64) throws {
+    precondition(quota == .executionsPerDay, "only counters can be taken")
+    let (day, reset) = Clock.utcDay(of: now)
+    let used = try counter(quota, period: day)
+    if limit >= 0 && used + amount > limit {
+      throw DomainError.quotaExceeded(
+        QuotaViolation(quota: quota, limit: limit, used: used, resetsAt: reset)
+      )
+    }
+    try db.execute(
+      sql: """
+        INSERT INTO quota_usage (tenant_id, quota, period, used) VALUES (?, ?, ?, ?)
+        ON CONFLICT (tenant_id, quota, period) DO UPDATE SET used = used + excluded.used
+        """,
+      arguments: [tenantID.rawValue, quota.rawValue, day, amount]
+    )
+  }
+
+  private func counter(_ quota: Quota, period: String) throws -> Int64 {
+    try Int64.fetchOne(
+      db,
+      sql: "SELECT used FROM quota_usage WHERE tenant_id = ? AND quota = ? AND period = ?",
+      arguments: [tenantID.rawValue, quota.rawValue, period]
+    ) ?? 0
+  }
+}
