@@ -141,6 +141,7 @@ let package = Package(
       dependencies: [
         "ThaiyyalStore", "ThaiyyalCore", "ThaiyyalTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .testTarget(

@@ -83,6 +83,8 @@ public func withTestServer<T: Sendable>(
   // In-process calls act as the operator, as a Unix-socket client of the same uid would.
   configuration.operatorUIDs.insert(UInt32.max)
   configuration.synchronous = .normal
+  let auditor = TenantScopingAuditor()
+  configuration.statementObserver = { auditor.observe($0) }
   configure(&configuration)
   var logger = Logger(label: "thaiyyal.test")
   logger.logLevel =
@@ -118,6 +120,7 @@ public func withTestServer<T: Sendable>(
     }
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
+    try auditor.check()
     return try result.get()
   }
 }
@@ -136,5 +139,24 @@ public struct TemporaryDirectory: Sendable {
 
   public func remove() {
     try? FileManager.default.removeItem(atPath: path)
+  }
+}
+
+extension TenantScopingAuditor {
+  /// Throws when any statement missed its tenant predicate.
+  func check() throws {
+    let violations = self.violations
+    guard violations.isEmpty else {
+      throw UnscopedQueries(statements: violations)
+    }
+  }
+}
+
+/// Statements over tenant-owned tables that did not bind `tenant_id`.
+public struct UnscopedQueries: Error, CustomStringConvertible {
+  public let statements: [String]
+  public var description: String {
+    "queries over tenant-owned tables without a tenant_id predicate:\n"
+      + statements.joined(separator: "\n")
   }
 }

@@ -287,7 +287,8 @@ struct OperatorIdentityTests {
 
   @Test("a Unix-socket peer whose uid is not listed is not the operator")
   func otherUID() async throws {
-    try await withTestServer(.unixSocket, configure: { $0.operatorUIDs = [4_000_000] }) { server in
+    let someoneElse: (inout ServerConfiguration) -> Void = { $0.operatorUIDs = [4_000_000] }
+    try await withTestServer(.unixSocket, configure: someoneElse) { server in
       let client = server.makeClient()
       #expect(await code { try await client.tenants.listTenants() } == .unauthenticated)
       await client.close()

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import ThaiyyalCore
+import ThaiyyalCore
 
 /// The one entry point to the database: a `DatabasePool` in WAL mode, migrated on open.
 ///
