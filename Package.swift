@@ -147,7 +147,7 @@ let package = Package(
     .testTarget(
       name: "EndToEndTests",
       dependencies: [
-        "ThaiyyalTesting", "ThaiyyalClient", "ThaiyyalProto", "ThaiyyalRPC",
+        "ThaiyyalTesting", "ThaiyyalClient", "ThaiyyalProto", "ThaiyyalRPC", "ThaiyyalStore",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]
     ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ThaiyyalClient
 import ThaiyyalRPC
 import ThaiyyalTransport
 
@@ -14,6 +15,9 @@ struct ServerAddressOptions: ParsableArguments {
 
   @Option(help: "Seconds to wait for an answer.")
   var timeout: Double = 10
+
+  @Option(help: "Tenant slug or id to act in (or THAIYYAL_TENANT).")
+  var tenant: String?
 
   func validate() throws {
     if socket != nil && tcp != nil {
@@ -31,7 +35,26 @@ struct ServerAddressOptions: ParsableArguments {
   }
 
   var callOptions: CallOptions {
-    CallOptions(timeout: .milliseconds(Int64(timeout * 1000)))
+    var options = CallOptions(timeout: .milliseconds(Int64(timeout * 1000)))
+    if let tenant = tenant ?? ProcessInfo.processInfo.environment["THAIYYAL_TENANT"],
+      !tenant.isEmpty
+    {
+      options.metadata.add(Metadata.WellKnown.tenant, tenant)
+    }
+    return options
+  }
+
+  /// Connects, runs one call with these options and closes, mapping failures to exit codes.
+  func call<T>(_ body: (ThaiyyalClient, CallOptions) async throws -> T) async throws -> T {
+    let client = ThaiyyalClient(connectingTo: try target())
+    do {
+      let result = try await runClientCall { try await body(client, callOptions) }
+      await client.close()
+      return result
+    } catch {
+      await client.close()
+      throw error
+    }
   }
 
   private func parse(_ address: String) throws -> BindAddress {

@@ -8,7 +8,11 @@ struct Thaiyyal: AsyncParsableCommand {
     commandName: "thaiyyal",
     abstract: "Multi-tenant server that stores and runs Thaiyyal workflows.",
     version: ServerVersion.current,
-    subcommands: [ServeCommand.self, HealthCommand.self, BenchCommand.self]
+    subcommands: [
+      ServeCommand.self, HealthCommand.self, TenantCommand.self, AuditCommand.self,
+      MigrateCommand.self,
+      BenchCommand.self,
+    ]
   )
 
   /// Parses and runs the command, mapping usage errors to exit status 2 (DESIGN.md section 9)
@@ -22,6 +26,10 @@ struct Thaiyyal: AsyncParsableCommand {
         try command.run()
       }
     } catch {
+      if let usage = error as? UsageError {
+        printError("error: \(usage)")
+        exit(withError: ExitCode(2))
+      }
       if exitCode(for: error) == .validationFailure {
         printError(fullMessage(for: error))
         exit(withError: ExitCode(2))

@@ -47,13 +47,15 @@ struct BinaryTests {
   /// Runs the binary to completion off the concurrency pool.
   static func run(
     _ arguments: [String],
+    input: String? = nil,
     timeout: Double = 20
   ) async throws -> (status: Int32, output: String, error: String) {
-    try await offPool { try runBlocking(arguments, timeout: timeout) }
+    try await offPool { try runBlocking(arguments, input: input, timeout: timeout) }
   }
 
   static func runBlocking(
     _ arguments: [String],
+    input: String?,
     timeout: Double
   ) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
@@ -63,7 +65,11 @@ struct BinaryTests {
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdin = Pipe()
+    process.standardInput = stdin
     try process.run()
+    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+    try stdin.fileHandleForWriting.close()
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { usleep(20_000) }
     if process.isRunning { process.terminate() }

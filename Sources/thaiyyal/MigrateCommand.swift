@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import ThaiyyalServer
+import ThaiyyalStore
+
+/// `thaiyyal migrate [status]`: applies or lists schema migrations of a data directory.
+///
+/// Unlike the other client commands this one opens the database file itself: migrations must be
+/// inspectable and applicable when the server cannot start (which is when they matter most).
+/// `serve` applies pending migrations at start-up as well.
+struct MigrateCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "migrate",
+    abstract: "Apply pending schema migrations, or list them with 'status'."
+  )
+
+  @Argument(help: "'status' to list applied and pending migrations without applying any.")
+  var action: Action = .apply
+
+  @Option(help: "Data directory holding thaiyyal.db (default ./data, or THAIYYAL_DATA_DIR).")
+  var dataDir: String?
+
+  enum Action: String, ExpressibleByArgument, CaseIterable {
+    case apply, status
+  }
+
+  func run() async throws {
+    let directory = dataDir ?? ProcessInfo.processInfo.environment["THAIYYAL_DATA_DIR"] ?? "./data"
+    var configuration = ServerConfiguration()
+    configuration.dataDirectory = directory
+    let path = configuration.databasePath
+    if action == .status && !FileManager.default.fileExists(atPath: path) {
+      printError("no database at \(path): every migration is pending")
+      throw ExitCode(1)
+    }
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      let store = try SQLiteStore(configuration: StoreConfiguration(path: path), migrate: false)
+      defer { try? store.close() }
+      if action == .apply {
+        let applied = try store.migrate()
+        print(applied.isEmpty ? "up to date" : "applied \(applied.joined(separator: ", "))")
+      }
+      for status in try store.migrationStatus() {
+        let state: String =
+          switch status.state {
+          case .applied(let at):
+            "applied \(Date(timeIntervalSince1970: Double(at) / 1000).formatted(.iso8601))"
+          case .pending: "pending"
+          case .modified: "MODIFIED after it was applied"
+          case .unknown: "UNKNOWN to this binary"
+          }
+        print("\(status.identifier)  \(state)")
+      }
+    } catch let error as StoreError {
+      printError("error: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}

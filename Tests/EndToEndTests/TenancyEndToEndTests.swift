@@ -1,0 +1,151 @@
+import Foundation
+import Synchronization
+import Testing
+import ThaiyyalClient
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalStore
+import ThaiyyalTesting
+import ThaiyyalTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The binary's tenant commands and crash safety, against real `thaiyyal serve` processes.
+@Suite("Tenancy end to end", .serialized)
+struct TenancyEndToEndTests {
+  /// A `thaiyyal serve` process on `directory`, waited for until it answers `Health/Check` (a stale
+  /// socket file from a killed run may exist before the new server listens).
+  static func startServer(in directory: String) async throws -> Process {
+    let server = Process()
+    server.executableURL = BinaryTests.binary
+    server.arguments = [
+      "serve", "--data-dir", directory + "/data", "--socket", directory + "/s.sock", "--log-format",
+      "json",
+    ]
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    for _ in 0 ..< 400 {
+      let probe = ThaiyyalClient(connectingTo: .unixDomainSocket(path: directory + "/s.sock"))
+      let serving =
+        (try? await probe.health.check(options: CallOptions(timeout: .seconds(1))).status)
+        == .serving
+      await probe.close()
+      if serving { break }
+      try await Task.sleep(for: .milliseconds(25))
+    }
+    return server
+  }
+
+  @Test(
+    "tenant commands create, list and purge over the socket; the password comes from stdin",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
+  )
+  func tenantCommands() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let server = try await Self.startServer(in: directory.path)
+    defer {
+      server.terminate()
+      server.waitUntilExit()
+    }
+    let socket = ["--socket", directory.path + "/s.sock"]
+    let created = try await BinaryTests.run(
+      [
+        "tenant", "create", "--slug", "acme", "--name", "Acme", "--owner-email", "a@acme.io",
+        "--owner-username", "alice",
+        "--password-stdin", "--output", "json",
+      ] + socket,
+      input: "a long enough password\n"
+    )
+    #expect(created.status == 0, "\(created.error)")
+    #expect(!created.output.contains("a long enough password"))
+    let listed = try await BinaryTests.run(["tenant", "list", "--output", "json"] + socket)
+    let lines = listed.output.split(separator: "\n")
+    #expect(lines.count == 1)
+    #expect(lines.first?.contains(#""slug":"acme""#) == true)
+    let missingPassword = try await BinaryTests.run(
+      [
+        "tenant", "create", "--slug", "beta", "--name", "B", "--owner-email", "b@b.io",
+        "--owner-username", "b",
+      ] + socket
+    )
+    #expect(missingPassword.status == 2)
+    let notDeleted = try await BinaryTests.run(["tenant", "purge", "acme", "--yes"] + socket)
+    #expect(notDeleted.status == 1)
+    #expect(notDeleted.error.hasPrefix("FAILED_PRECONDITION:"))
+    let audit = try await BinaryTests.run(
+      ["audit", "list", "--tenant", "acme", "--output", "json"] + socket
+    )
+    #expect(audit.output.contains("tenant.created"))
+  }
+
+  @Test(
+    "every acknowledged write survives a SIGKILL, and the database is intact after restart",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
+  )
+  func crashSafety() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let server = try await Self.startServer(in: directory.path)
+    let acknowledged = Acknowledged()
+    let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: directory.path + "/s.sock"))
+    let writers = Task {
+      await withTaskGroup(of: Void.self) { group in
+        for writer in 0 ..< 4 {
+          group.addTask {
+            for i in 0 ..< 1000 {
+              var request = Thaiyyal_V1_CreateTenantRequest()
+              request.slug = "t-\(writer)-\(i)"
+              request.name = "Tenant"
+              request.ownerEmail = "o@t.io"
+              request.ownerUsername = "o"
+              request.ownerPassword = "a long enough password"
+              do {
+                _ = try await client.tenants.createTenant(request)
+                acknowledged.append(request.slug)
+              } catch {
+                return  // the server is gone
+              }
+            }
+          }
+        }
+      }
+    }
+    while acknowledged.all.count < 12 {
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    kill(server.processIdentifier, SIGKILL)
+    await offPool { server.waitUntilExit() }
+    await writers.value
+    await client.close()
+    let written = acknowledged.all
+
+    let restarted = try await Self.startServer(in: directory.path)
+    defer {
+      restarted.terminate()
+      restarted.waitUntilExit()
+    }
+    let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: directory.path + "/s.sock"))
+    var request = Thaiyyal_V1_ListTenantsRequest()
+    request.pageSize = 1000
+    let stored = Set(try await reader.tenants.listTenants(request).tenants.map(\.slug))
+    await reader.close()
+    #expect(Set(written).isSubset(of: stored), "lost: \(Set(written).subtracting(stored))")
+
+    let store = try SQLiteStore(
+      configuration: StoreConfiguration(path: directory.path + "/data/thaiyyal.db"),
+      migrate: false
+    )
+    #expect(try await store.integrityCheck() == "ok")
+    try store.close()
+  }
+}
+
+/// Slugs the server acknowledged, collected across writer tasks.
+final class Acknowledged: Sendable {
+  private let slugs = Mutex<[String]>([])
+  var all: [String] { slugs.withLock { $0 } }
+  func append(_ slug: String) { slugs.withLock { $0.append(slug) } }
+}
