@@ -45,10 +45,12 @@ public final class ServerApplication: Service, Sendable {
     let store = try SQLiteStore(configuration: storeConfiguration)
     self.store = store
     let blocking = BlockingWork()
+    let tenants = TenantDirectory(store: store)
     var router = RPCRouter()
     health.register(with: &router)
     TenantService(
       store: store,
+      tenants: tenants,
       plans: configuration.plans,
       hasher: PasswordHasher(),
       blocking: blocking
@@ -59,7 +61,7 @@ public final class ServerApplication: Service, Sendable {
       router.registerUnimplemented(service)
     }
     self.handlerTable = router.resolve(
-      interceptors: InterceptorPipeline.make(configuration: configuration, store: store)
+      interceptors: InterceptorPipeline.make(configuration: configuration, tenants: tenants)
     )
   }
 

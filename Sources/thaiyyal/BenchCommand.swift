@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Run benchmarks (use a release build).",
-    subcommands: [RPCBench.self]
+    subcommands: [RPCBench.self, TenantsBench.self]
   )
 }
 
@@ -61,9 +61,10 @@ struct RPCBench: AsyncParsableCommand {
       for level in levels {
         let client = TTRPCClient(target: target)
         let health = Thaiyyal_V1_Health.Client(transport: client)
-        _ = try await drive(health, concurrency: level, for: warmup)
+        let check: @Sendable () async throws -> Void = { _ = try await health.check() }
+        _ = try await drive(concurrency: level, for: warmup, check)
         let cpuBefore = try server.cpuTime()
-        let result = try await drive(health, concurrency: level, for: duration)
+        let result = try await drive(concurrency: level, for: duration, check)
         let cpuAfter = try server.cpuTime()
         await client.close()
         let cpuPerRequest = (cpuAfter - cpuBefore) / Double(result.count) * 1e6
@@ -71,7 +72,7 @@ struct RPCBench: AsyncParsableCommand {
           name.padding(toLength: 9, withPad: " ", startingAt: 0),
           String(format: "%5d", level),
           String(format: "%10d", result.count),
-          String(format: "%9.0f", Double(result.count) / result.seconds),
+          String(format: "%9.0f", result.rate),
           String(format: "%9.1f", result.percentile(0.50)),
           String(format: "%9.1f", result.percentile(0.99)),
           String(format: "%9.1f", result.percentile(0.999)),
@@ -82,50 +83,54 @@ struct RPCBench: AsyncParsableCommand {
     }
   }
 
-  private struct Result {
-    var latencies: [Double]
-    var seconds: Double
-    var count: Int { latencies.count }
+}
 
-    func percentile(_ p: Double) -> Double {
-      guard !latencies.isEmpty else { return 0 }
-      return latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-    }
-  }
+/// Latencies of one scenario, sorted, and how long it ran.
+struct BenchResult {
+  var latencies: [Double]
+  var seconds: Double
+  var count: Int { latencies.count }
+  var rate: Double { Double(count) / seconds }
 
-  private func drive(
-    _ health: Thaiyyal_V1_Health.Client<TTRPCClient>,
-    concurrency: Int,
-    for seconds: Double
-  ) async throws -> Result {
-    let start = ContinuousClock.now
-    let end = start + .milliseconds(Int64(seconds * 1000))
-    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-      for _ in 0 ..< concurrency {
-        group.addTask {
-          var samples: [Double] = []
-          samples.reserveCapacity(100_000)
-          while true {
-            let before = ContinuousClock.now
-            if before >= end { break }
-            _ = try await health.check()
-            let (s, atto) = (ContinuousClock.now - before).components
-            samples.append(Double(s) * 1e6 + Double(atto) / 1e12)
-          }
-          return samples
-        }
-      }
-      var all: [Double] = []
-      for try await samples in group { all += samples }
-      return all
-    }
-    let (s, atto) = (ContinuousClock.now - start).components
-    return Result(latencies: latencies.sorted(), seconds: Double(s) + Double(atto) / 1e18)
+  func percentile(_ p: Double) -> Double {
+    guard !latencies.isEmpty else { return 0 }
+    return latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
   }
 }
 
+/// Runs `call` from `concurrency` tasks until `seconds` have passed, recording each latency in µs.
+func drive(
+  concurrency: Int,
+  for seconds: Double,
+  _ call: @escaping @Sendable () async throws -> Void
+) async throws -> BenchResult {
+  let start = ContinuousClock.now
+  let end = start + .milliseconds(Int64(seconds * 1000))
+  let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+    for _ in 0 ..< concurrency {
+      group.addTask {
+        var samples: [Double] = []
+        samples.reserveCapacity(100_000)
+        while true {
+          let before = ContinuousClock.now
+          if before >= end { break }
+          try await call()
+          let (s, atto) = (ContinuousClock.now - before).components
+          samples.append(Double(s) * 1e6 + Double(atto) / 1e12)
+        }
+        return samples
+      }
+    }
+    var all: [Double] = []
+    for try await samples in group { all += samples }
+    return all
+  }
+  let (s, atto) = (ContinuousClock.now - start).components
+  return BenchResult(latencies: latencies.sorted(), seconds: Double(s) + Double(atto) / 1e18)
+}
+
 /// A `thaiyyal serve` child process on a temporary data directory.
-private struct BenchServer {
+struct BenchServer {
   let process: Process
   let directory: String
   let socketPath: String
@@ -133,7 +138,7 @@ private struct BenchServer {
 
   var pid: Int32 { process.processIdentifier }
 
-  static func start() throws -> BenchServer {
+  static func start(extraArguments: [String] = []) throws -> BenchServer {
     var template = Array("/tmp/thy-bench-XXXXXX".utf8CString)
     guard let pointer = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
       throw BenchError("cannot create a temporary directory")
@@ -143,11 +148,12 @@ private struct BenchServer {
     let socketPath = directory + "/s.sock"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-    process.arguments = [
-      "serve", "--data-dir", directory, "--socket", socketPath, "--tcp", "127.0.0.1:\(port)",
-      "--log-level", "warning",
-      "--log-format", "json",
-    ]
+    process.arguments =
+      [
+        "serve", "--data-dir", directory, "--socket", socketPath, "--tcp", "127.0.0.1:\(port)",
+        "--log-level", "warning",
+        "--log-format", "json",
+      ] + extraArguments
     try process.run()
     let server = BenchServer(
       process: process,
@@ -185,7 +191,7 @@ private struct BenchServer {
 }
 
 /// A benchmark that could not run; printed without a usage message.
-private struct BenchError: Error, CustomStringConvertible {
+struct BenchError: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
 }

@@ -129,7 +129,14 @@ struct TenantServiceTests {
       var suspend = Thaiyyal_V1_SuspendTenantRequest()
       suspend.tenant = "acme"
       suspend.reason = "unpaid invoice"
+      var get = Thaiyyal_V1_GetTenantRequest()
+      get.tenant = "acme"
+      #expect(try await client.tenants.getTenant(get).status == .active)
       #expect(try await client.tenants.suspendTenant(suspend).status == .suspended)
+      #expect(
+        try await client.tenants.getTenant(get).status == .suspended,
+        "no stale cached tenant"
+      )
       var resume = Thaiyyal_V1_ResumeTenantRequest()
       resume.tenant = "acme"
       #expect(try await client.tenants.resumeTenant(resume).status == .active)
@@ -152,8 +159,6 @@ struct TenantServiceTests {
       let purged = try await client.tenants.purgeTenant(purge)
       #expect(purged.deletedRows["tenants"] == 1)
       #expect(purged.deletedRows["users"] == 1)
-      var get = Thaiyyal_V1_GetTenantRequest()
-      get.tenant = "acme"
       #expect(await code { try await client.tenants.getTenant(get) } == .notFound)
       // The slug is free again.
       _ = try await client.tenants.createTenant(createTenantRequest("acme"))

@@ -8,7 +8,7 @@ import ThaiyyalStore
 ///
 /// A deleted tenant is invisible to everyone but the operator: `NOT_FOUND`, as if it never existed.
 struct TenantResolutionInterceptor: ServerInterceptor {
-  let store: SQLiteStore
+  let directory: TenantDirectory
 
   func intercept(
     payload: [UInt8],
@@ -22,7 +22,7 @@ struct TenantResolutionInterceptor: ServerInterceptor {
     guard requested.utf8.count <= 64 else {
       throw RPCError(.invalidArgument, "x-tenant is longer than 64 bytes")
     }
-    let tenant = try await store.read { tx in try tx.tenants.find(requested) }
+    let tenant = try await directory.tenant(requested)
     guard let tenant, tenant.status != .deleted || context.principal?.isOperator == true else {
       throw RPCError(.notFound, "tenant \(requested) not found")
     }

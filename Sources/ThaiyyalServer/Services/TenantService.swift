@@ -10,6 +10,7 @@ import ThaiyyalStore
 /// the same transaction as the change.
 struct TenantService: Thaiyyal_V1_TenantService.ServiceProtocol {
   let store: SQLiteStore
+  let tenants: TenantDirectory
   let plans: PlanCatalog
   let hasher: PasswordHasher
   let blocking: BlockingWork
@@ -250,6 +251,7 @@ struct TenantService: Thaiyyal_V1_TenantService.ServiceProtocol {
       }
       return try tx.tenants.purge(current, audit: audit, at: Int64(Clock.nowMilliseconds()))
     }
+    tenants.invalidate()
     context.logger.notice(
       "tenant purged",
       metadata: ["tenant": "\(tenant.slug)", "tenant-id": "\(tenant.id)"]
@@ -303,7 +305,7 @@ struct TenantService: Thaiyyal_V1_TenantService.ServiceProtocol {
     guard key.utf8.count <= 64 else {
       throw DomainError.notFound(resource: "tenant", id: String(key.prefix(64)))
     }
-    let tenant = try await store.read { tx in try tx.tenants.find(key) }
+    let tenant = try await tenants.tenant(key)
     guard let tenant else { throw DomainError.notFound(resource: "tenant", id: key) }
     switch context.principal {
     case .operator:
@@ -363,6 +365,7 @@ struct TenantService: Thaiyyal_V1_TenantService.ServiceProtocol {
   ) async throws -> Tenant {
     let audit = context.auditContext
     let changesJSON = changes.json
+    defer { tenants.invalidate() }
     return try await store.write { tx in
       let saved = try tx.tenants.update(tenant, expectedRevision: revision)
       try tx.scoped(TenantScope(tenant.id)).audit.append(

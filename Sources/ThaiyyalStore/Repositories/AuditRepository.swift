@@ -25,13 +25,13 @@ public struct AuditRepository {
   /// Appends an entry in the caller's transaction.
   public func append(_ entry: AuditEntry) throws {
     precondition(entry.tenantID == tenantID, "an audit entry belongs to its own tenant's log")
-    try db.execute(
-      sql: """
-        INSERT INTO audit_logs (tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type,
-          resource_id, outcome, reason, peer, request_id, changes)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-      arguments: [
+    try db.run(
+      """
+      INSERT INTO audit_logs (tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type,
+        resource_id, outcome, reason, peer, request_id, changes)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """,
+      [
         tenantID.rawValue, entry.id, entry.occurredAt, entry.actorType.rawValue, entry.actorID,
         entry.action, entry.resourceType, entry.resourceID, entry.outcome.rawValue, entry.reason,
         entry.peer, entry.requestID, entry.changesJSON,
@@ -81,15 +81,14 @@ public struct AuditRepository {
       arguments += [after]
     }
     arguments += [page.size + 1]
-    let rows = try Row.fetchAll(
-      db,
-      sql: """
-        SELECT tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id,
-          outcome, reason, peer, request_id, changes
-        FROM audit_logs WHERE \(conditions.joined(separator: " AND "))
-        ORDER BY id DESC LIMIT ?
-        """,
-      arguments: arguments
+    let rows = try db.fetchRows(
+      """
+      SELECT tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id,
+        outcome, reason, peer, request_id, changes
+      FROM audit_logs WHERE \(conditions.joined(separator: " AND "))
+      ORDER BY id DESC LIMIT ?
+      """,
+      arguments
     )
     let entries = rows.prefix(page.size).map(Self.entry)
     return Page(items: entries, nextCursor: rows.count > page.size ? entries.last?.id : nil)
@@ -97,14 +96,13 @@ public struct AuditRepository {
 
   /// One entry by id.
   public func find(id: String) throws -> AuditEntry? {
-    try Row.fetchOne(
-      db,
-      sql: """
-        SELECT tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id,
-          outcome, reason, peer, request_id, changes
-        FROM audit_logs WHERE tenant_id = ? AND id = ?
-        """,
-      arguments: [tenantID.rawValue, id]
+    try db.fetchRow(
+      """
+      SELECT tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id,
+        outcome, reason, peer, request_id, changes
+      FROM audit_logs WHERE tenant_id = ? AND id = ?
+      """,
+      [tenantID.rawValue, id]
     ).map(Self.entry)
   }
 

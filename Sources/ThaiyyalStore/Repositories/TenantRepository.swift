@@ -17,12 +17,12 @@ public struct TenantRepository {
   /// - Throws: ``DomainError/alreadyExists(resource:field:)`` for a taken slug or custom domain.
   public func create(_ tenant: Tenant) throws {
     do {
-      try db.execute(
-        sql: """
-          INSERT INTO tenants (\(Self.columns))
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: Self.arguments(tenant)
+      try db.run(
+        """
+        INSERT INTO tenants (\(Self.columns))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        Self.arguments(tenant)
       )
     } catch let error as DatabaseError where error.uniqueColumn != nil {
       throw DomainError.alreadyExists(resource: "tenant", field: error.uniqueColumn!)
@@ -32,19 +32,17 @@ public struct TenantRepository {
   /// A tenant by id or slug, in any status.
   public func find(_ idOrSlug: String) throws -> Tenant? {
     let column = UUIDv7.isValid(idOrSlug) ? "id" : "slug"
-    return try Row.fetchOne(
-      db,
-      sql: "SELECT \(Self.columns) FROM tenants WHERE \(column) = ?",
-      arguments: [idOrSlug]
+    return try db.fetchRow(
+      "SELECT \(Self.columns) FROM tenants WHERE \(column) = ?",
+      [idOrSlug]
     ).map(Self.tenant)
   }
 
   /// A tenant by id.
   public func find(id: TenantID) throws -> Tenant? {
-    try Row.fetchOne(
-      db,
-      sql: "SELECT \(Self.columns) FROM tenants WHERE id = ?",
-      arguments: [id.rawValue]
+    try db.fetchRow(
+      "SELECT \(Self.columns) FROM tenants WHERE id = ?",
+      [id.rawValue]
     )
     .map(Self.tenant)
   }
@@ -63,13 +61,12 @@ public struct TenantRepository {
       arguments += [after]
     }
     arguments += [page.size + 1]
-    let rows = try Row.fetchAll(
-      db,
-      sql: """
-        SELECT \(Self.columns) FROM tenants WHERE \(conditions.joined(separator: " AND "))
-        ORDER BY id LIMIT ?
-        """,
-      arguments: arguments
+    let rows = try db.fetchRows(
+      """
+      SELECT \(Self.columns) FROM tenants WHERE \(conditions.joined(separator: " AND "))
+      ORDER BY id LIMIT ?
+      """,
+      arguments
     )
     let tenants = rows.prefix(page.size).map(Self.tenant)
     return Page(
@@ -86,13 +83,13 @@ public struct TenantRepository {
     var saved = tenant
     saved.revision = expectedRevision + 1
     do {
-      try db.execute(
-        sql: """
-          UPDATE tenants SET slug = ?, name = ?, status = ?, plan = ?, limit_overrides = ?, settings = ?,
-            custom_domain = ?, updated_at = ?, deleted_at = ?, revision = ?
-          WHERE id = ? AND revision = ?
-          """,
-        arguments: [
+      try db.run(
+        """
+        UPDATE tenants SET slug = ?, name = ?, status = ?, plan = ?, limit_overrides = ?, settings = ?,
+          custom_domain = ?, updated_at = ?, deleted_at = ?, revision = ?
+        WHERE id = ? AND revision = ?
+        """,
+        [
           saved.slug, saved.name, saved.status.rawValue, saved.plan.rawValue,
           try Self.encode(saved.limitOverrides), saved.settingsJSON, saved.customDomain,
           saved.updatedAt,
@@ -124,26 +121,26 @@ public struct TenantRepository {
     ]
     var counts: [String: Int64] = [:]
     for table in tables {
-      try db.execute(
-        sql: "DELETE FROM \(table) WHERE tenant_id = ?",
-        arguments: [tenant.id.rawValue]
+      try db.run(
+        "DELETE FROM \(table) WHERE tenant_id = ?",
+        [tenant.id.rawValue]
       )
       counts[table] = Int64(db.changesCount)
     }
     // A storage trigger may have re-created the counter row while children were deleted.
-    try db.execute(
-      sql: "DELETE FROM quota_usage WHERE tenant_id = ?",
-      arguments: [tenant.id.rawValue]
+    try db.run(
+      "DELETE FROM quota_usage WHERE tenant_id = ?",
+      [tenant.id.rawValue]
     )
-    try db.execute(sql: "DELETE FROM tenants WHERE id = ?", arguments: [tenant.id.rawValue])
+    try db.run("DELETE FROM tenants WHERE id = ?", [tenant.id.rawValue])
     counts["tenants"] = Int64(db.changesCount)
     let countsJSON = String(decoding: try JSONEncoder.sorted.encode(counts), as: UTF8.self)
-    try db.execute(
-      sql: """
-        INSERT INTO tenant_tombstones (tenant_id, slug, name, purged_at, purged_by, peer, request_id, deleted_rows)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-      arguments: [
+    try db.run(
+      """
+      INSERT INTO tenant_tombstones (tenant_id, slug, name, purged_at, purged_by, peer, request_id, deleted_rows)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      """,
+      [
         tenant.id.rawValue, tenant.slug, tenant.name, now, audit.actorID, audit.peer,
         audit.requestID,
         countsJSON,
@@ -156,10 +153,9 @@ public struct TenantRepository {
   public func tombstone(
     id: TenantID
   ) throws -> (slug: String, purgedBy: String, deletedRowsJSON: String)? {
-    try Row.fetchOne(
-      db,
-      sql: "SELECT slug, purged_by, deleted_rows FROM tenant_tombstones WHERE tenant_id = ?",
-      arguments: [id.rawValue]
+    try db.fetchRow(
+      "SELECT slug, purged_by, deleted_rows FROM tenant_tombstones WHERE tenant_id = ?",
+      [id.rawValue]
     ).map { ($0["slug"], $0["purged_by"], $0["deleted_rows"]) }
   }
 
@@ -170,11 +166,7 @@ public struct TenantRepository {
       name: row["name"],
       status: Tenant.Status(rawValue: row["status"]) ?? .suspended,
       plan: Plan(rawValue: row["plan"]) ?? .free,
-      limitOverrides: (try? JSONDecoder().decode(
-        PlanLimits.self,
-        from: Data((row["limit_overrides"] as String).utf8)
-      ))
-        ?? PlanLimits(),
+      limitOverrides: decodeLimits(row["limit_overrides"]),
       settingsJSON: row["settings"],
       customDomain: row["custom_domain"],
       createdAt: row["created_at"],
@@ -182,6 +174,12 @@ public struct TenantRepository {
       deletedAt: row["deleted_at"],
       revision: row["revision"]
     )
+  }
+
+  /// Most tenants have no overrides; skip the decoder for them.
+  static func decodeLimits(_ json: String) -> PlanLimits {
+    guard json != "{}" else { return PlanLimits() }
+    return (try? JSONDecoder().decode(PlanLimits.self, from: Data(json.utf8))) ?? PlanLimits()
   }
 
   static func arguments(_ tenant: Tenant) throws -> StatementArguments {

@@ -12,10 +12,9 @@ public struct UsageRepository {
     case .users:
       return (try UserRepository(db: db, tenantID: tenantID).countActive(), nil)
     case .workflows:
-      let count = try Int64.fetchOne(
-        db,
-        sql: "SELECT count(*) FROM workflows WHERE tenant_id = ?",
-        arguments: [tenantID.rawValue]
+      let count = try db.fetchInt(
+        "SELECT count(*) FROM workflows WHERE tenant_id = ?",
+        [tenantID.rawValue]
       )
       return (count ?? 0, nil)
     case .executionsPerDay:
@@ -38,20 +37,19 @@ public struct UsageRepository {
         QuotaViolation(quota: quota, limit: limit, used: used, resetsAt: reset)
       )
     }
-    try db.execute(
-      sql: """
-        INSERT INTO quota_usage (tenant_id, quota, period, used) VALUES (?, ?, ?, ?)
-        ON CONFLICT (tenant_id, quota, period) DO UPDATE SET used = used + excluded.used
-        """,
-      arguments: [tenantID.rawValue, quota.rawValue, day, amount]
+    try db.run(
+      """
+      INSERT INTO quota_usage (tenant_id, quota, period, used) VALUES (?, ?, ?, ?)
+      ON CONFLICT (tenant_id, quota, period) DO UPDATE SET used = used + excluded.used
+      """,
+      [tenantID.rawValue, quota.rawValue, day, amount]
     )
   }
 
   private func counter(_ quota: Quota, period: String) throws -> Int64 {
-    try Int64.fetchOne(
-      db,
-      sql: "SELECT used FROM quota_usage WHERE tenant_id = ? AND quota = ? AND period = ?",
-      arguments: [tenantID.rawValue, quota.rawValue, period]
+    try db.fetchInt(
+      "SELECT used FROM quota_usage WHERE tenant_id = ? AND quota = ? AND period = ?",
+      [tenantID.rawValue, quota.rawValue, period]
     ) ?? 0
   }
 }

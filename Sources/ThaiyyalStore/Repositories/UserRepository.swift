@@ -26,12 +26,12 @@ public struct UserRepository {
       }
     }
     do {
-      try db.execute(
-        sql: """
-          INSERT INTO users (\(Self.columns), password_hash)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
+      try db.run(
+        """
+        INSERT INTO users (\(Self.columns), password_hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
           tenantID.rawValue, user.id.rawValue, user.email, user.username, user.displayName,
           user.role.rawValue, user.status.rawValue, user.tokenGeneration, user.failedLogins,
           user.lockedUntil, user.lastLoginAt, user.createdAt, user.updatedAt, user.revision,
@@ -45,19 +45,17 @@ public struct UserRepository {
 
   /// A user of this tenant by id; `nil` for ids of other tenants.
   public func find(id: UserID) throws -> User? {
-    try Row.fetchOne(
-      db,
-      sql: "SELECT \(Self.columns) FROM users WHERE tenant_id = ? AND id = ?",
-      arguments: [tenantID.rawValue, id.rawValue]
+    try db.fetchRow(
+      "SELECT \(Self.columns) FROM users WHERE tenant_id = ? AND id = ?",
+      [tenantID.rawValue, id.rawValue]
     ).map(Self.user)
   }
 
   /// Users that count against the quota (all but deleted ones).
   public func countActive() throws -> Int64 {
-    try Int64.fetchOne(
-      db,
-      sql: "SELECT count(*) FROM users WHERE tenant_id = ? AND status != 'deleted'",
-      arguments: [tenantID.rawValue]
+    try db.fetchInt(
+      "SELECT count(*) FROM users WHERE tenant_id = ? AND status != 'deleted'",
+      [tenantID.rawValue]
     ) ?? 0
   }
 
