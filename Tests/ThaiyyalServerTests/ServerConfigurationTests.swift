@@ -1,4 +1,5 @@
 import Logging
+import Foundation
 import Testing
 import ThaiyyalServer
 import ThaiyyalTransport
