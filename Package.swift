@@ -27,6 +27,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
   ],
   targets: [
     // Transport-agnostic call layer: descriptors, metadata, context, interceptors, router, errors.
@@ -68,6 +69,7 @@ let package = Package(
         "ThaiyyalStore",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CryptoExtras", package: "swift-crypto"),
+        .product(name: "JWTKit", package: "jwt-kit"),
         "ThaiyyalTransport",
         "ThaiyyalProto",
         .product(name: "Logging", package: "swift-log"),

@@ -31,7 +31,7 @@ public final class ServerApplication: Service, Sendable {
   /// Creates the data directory if needed and opens and migrates the database.
   ///
   /// - Throws: ``StoreError`` when the database cannot be opened or a migration was tampered with.
-  public init(configuration: ServerConfiguration, logger: Logger) throws {
+  public init(configuration: ServerConfiguration, logger: Logger) async throws {
     self.configuration = configuration
     self.logger = logger
     try FileManager.default.createDirectory(
@@ -46,14 +46,42 @@ public final class ServerApplication: Service, Sendable {
     self.store = store
     let blocking = BlockingWork()
     let tenants = TenantDirectory(store: store)
+    let identities = IdentityDirectory(store: store)
+    let ring = try KeyRing.load(
+      secret: configuration.jwtSecret,
+      dataDirectory: configuration.dataDirectory
+    )
+    let tokens = await TokenIssuer(
+      ring: ring,
+      clock: configuration.clock,
+      lifetime: configuration.tokenLifetime
+    )
+    let hasher = PasswordHasher()
+    let denials = DenialRecorder(store: store, tenants: tenants)
     var router = RPCRouter()
     health.register(with: &router)
     TenantService(
       store: store,
       tenants: tenants,
       plans: configuration.plans,
-      hasher: PasswordHasher(),
+      hasher: hasher,
       blocking: blocking
+    )
+    .register(with: &router)
+    UserService(
+      store: store,
+      tenants: tenants,
+      identities: identities,
+      tokens: tokens,
+      plans: configuration.plans,
+      hasher: hasher,
+      blocking: blocking,
+      security: SecurityPolicy(
+        maxFailedLogins: configuration.maxFailedLogins,
+        lockoutMilliseconds: Int64(configuration.lockout.components.seconds) * 1000
+      ),
+      clock: configuration.clock,
+      decoyHash: try hasher.hash(UUIDv7.generate())
     )
     .register(with: &router)
     AuditService(store: store).register(with: &router)
@@ -61,13 +89,18 @@ public final class ServerApplication: Service, Sendable {
       router.registerUnimplemented(service)
     }
     self.handlerTable = router.resolve(
-      interceptors: InterceptorPipeline.make(configuration: configuration, tenants: tenants)
+      interceptors: InterceptorPipeline.make(
+        configuration: configuration,
+        tenants: tenants,
+        identities: identities,
+        tokens: tokens,
+        denials: denials
+      )
     )
   }
 
   /// Services whose handlers come with later work; every method answers `UNIMPLEMENTED` until then.
   public static let pendingServices: [ServiceDescriptor] = [
-    Thaiyyal_V1_UserService.descriptor,
     Thaiyyal_V1_WorkflowService.descriptor,
     Thaiyyal_V1_ExecutionService.descriptor,
   ]
@@ -76,6 +109,7 @@ public final class ServerApplication: Service, Sendable {
   public static let services: [ServiceDescriptor] =
     [
       Thaiyyal_V1_Health.descriptor, Thaiyyal_V1_TenantService.descriptor,
+      Thaiyyal_V1_UserService.descriptor,
       Thaiyyal_V1_AuditService.descriptor,
     ]
     + pendingServices

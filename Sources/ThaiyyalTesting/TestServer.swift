@@ -89,7 +89,7 @@ public func withTestServer<T: Sendable>(
   var logger = Logger(label: "thaiyyal.test")
   logger.logLevel =
     ProcessInfo.processInfo.environment["THAIYYAL_TEST_LOG"] == "1" ? .debug : .critical
-  let application = try ServerApplication(configuration: configuration, logger: logger)
+  let application = try await ServerApplication(configuration: configuration, logger: logger)
 
   if transport == .inProcess {
     return try await body(

@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
     let logger = Logger(label: "thaiyyal")
     let application: ServerApplication
     do {
-      application = try ServerApplication(configuration: configuration, logger: logger)
+      application = try await ServerApplication(configuration: configuration, logger: logger)
     } catch {
       logger.critical("cannot start", metadata: ["error": "\(error)"])
       throw ExitCode(1)

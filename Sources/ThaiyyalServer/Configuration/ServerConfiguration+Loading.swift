@@ -87,13 +87,31 @@ extension ServerConfiguration {
           synchronous = mode
         }
       case "security":
-        try reader.section(value, path: "security.", allowed: ["operator_uids"]) { _, value in
-          guard let list = value as? [Any],
-            list.allSatisfy({ ($0 as? Int).map { $0 >= 0 } ?? false })
-          else {
-            throw ConfigurationError("\(source): security.operator_uids must be a list of user ids")
+        try reader.section(
+          value,
+          path: "security.",
+          allowed: [
+            "operator_uids", "jwt_secret", "token_lifetime_seconds", "max_failed_logins",
+            "lockout_seconds",
+          ]
+        ) { key, value in
+          switch key {
+          case "operator_uids":
+            guard let list = value as? [Any],
+              list.allSatisfy({ ($0 as? Int).map { $0 >= 0 } ?? false })
+            else {
+              throw ConfigurationError(
+                "\(source): security.operator_uids must be a list of user ids"
+              )
+            }
+            operatorUIDs = Set(list.map { UInt32($0 as! Int) })
+          case "jwt_secret": jwtSecret = try reader.string(value, "security.jwt_secret")
+          case "token_lifetime_seconds":
+            tokenLifetime = .seconds(try reader.int(value, "security.\(key)"))
+          case "max_failed_logins":
+            maxFailedLogins = Int64(try reader.int(value, "security.\(key)"))
+          default: lockout = .seconds(try reader.int(value, "security.\(key)"))
           }
-          operatorUIDs = Set(list.map { UInt32($0 as! Int) })
         }
       case "plans":
         try reader.section(value, path: "plans.", allowed: Set(Plan.allCases.map(\.rawValue))) {
@@ -135,6 +153,7 @@ extension ServerConfiguration {
     if let value = environment["THAIYYAL_LOG_LEVEL"], !value.isEmpty {
       logLevel = try Self.parseLogLevel(value, source: "THAIYYAL_LOG_LEVEL")
     }
+    if let value = environment["THAIYYAL_JWT_SECRET"], !value.isEmpty { jwtSecret = value }
     if let value = environment["THAIYYAL_LOG_FORMAT"], !value.isEmpty {
       logFormat = try Self.parseLogFormat(value, source: "THAIYYAL_LOG_FORMAT")
     }

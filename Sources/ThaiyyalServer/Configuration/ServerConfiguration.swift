@@ -26,6 +26,16 @@ public struct ServerConfiguration: Sendable {
   /// Unix user ids whose Unix-socket connections act as the platform operator. Default: the uid the
   /// server runs as.
   public var operatorUIDs: Set<UInt32> = [getuid()]
+  /// The HMAC secret for tokens; `nil` uses (and creates) `<dataDirectory>/jwt.key`.
+  public var jwtSecret: String?
+  /// How long an access token lives.
+  public var tokenLifetime: Duration = .seconds(3600)
+  /// Failed logins in a row before a user is locked out.
+  public var maxFailedLogins: Int64 = 5
+  /// How long a lockout lasts.
+  public var lockout: Duration = .seconds(15 * 60)
+  /// The wall clock for expiry and lockouts; tests inject their own.
+  public var clock: WallClock = .system
   /// Default limits of every plan.
   public var plans: PlanCatalog = .standard
   /// Sees every SQL statement; for tests that check tenant scoping.
@@ -78,6 +88,11 @@ public struct ServerConfiguration: Sendable {
     guard transport.idleTimeout > .zero, transport.drainTimeout >= .zero else {
       throw ConfigurationError(
         "limits.idle_timeout_seconds must be positive and drain_timeout_seconds not negative"
+      )
+    }
+    guard maxFailedLogins >= 1, lockout >= .zero, tokenLifetime > .zero else {
+      throw ConfigurationError(
+        "security: max_failed_logins, lockout_seconds and token_lifetime_seconds must be positive"
       )
     }
     guard effectiveSocketPath.utf8.count <= 107 else {

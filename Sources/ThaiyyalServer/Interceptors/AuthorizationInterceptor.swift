@@ -6,12 +6,25 @@ import ThaiyyalRPC
 /// state (a suspended tenant is read-only).
 struct AuthorizationInterceptor: ServerInterceptor {
   let policies: [MethodDescriptor: AccessPolicy]
+  let denials: DenialRecorder
 
   func intercept(
     payload: [UInt8],
     context: ServerContext,
     next: @escaping RPCHandler
   ) async throws -> [UInt8] {
+    do {
+      try authorize(context)
+    } catch {
+      if error.code == .unauthenticated || error.code == .permissionDenied {
+        await denials.record(context, error: error, tenantHint: nil)
+      }
+      throw error
+    }
+    return try await next(payload, context)
+  }
+
+  private func authorize(_ context: ServerContext) throws(RPCError) {
     guard let policy = policies[context.descriptor] else {
       throw RPCError(.permissionDenied, "\(context.descriptor.fullName) has no access policy")
     }
@@ -52,6 +65,5 @@ struct AuthorizationInterceptor: ServerInterceptor {
         details: [.errorInfo(reason: "TENANT_SUSPENDED", metadata: ["tenant": tenant.slug])]
       )
     }
-    return try await next(payload, context)
   }
 }

@@ -1,10 +1,9 @@
 import ThaiyyalCore
 import ThaiyyalProto
 import ThaiyyalRPC
-import ThaiyyalStore
 
-/// Finds the tenant a call acts in: the `x-tenant` metadata (slug or id) for the operator, the
-/// token's tenant for users (which `x-tenant`, when sent, must match).
+/// Finds the tenant a call acts in: the token's tenant for users (`x-tenant`, when sent, must name
+/// the same tenant), the `x-tenant` metadata (slug or id) for the operator.
 ///
 /// A deleted tenant is invisible to everyone but the operator: `NOT_FOUND`, as if it never existed.
 struct TenantResolutionInterceptor: ServerInterceptor {
@@ -15,26 +14,33 @@ struct TenantResolutionInterceptor: ServerInterceptor {
     context: ServerContext,
     next: @escaping RPCHandler
   ) async throws -> [UInt8] {
-    let requested = context.metadata[Metadata.WellKnown.tenant]
-    guard let requested, !requested.isEmpty else {
-      return try await next(payload, context)
-    }
-    guard requested.utf8.count <= 64 else {
+    let requested = context.metadata[Metadata.WellKnown.tenant].flatMap { $0.isEmpty ? nil : $0 }
+    if let requested, requested.utf8.count > 64 {
       throw RPCError(.invalidArgument, "x-tenant is longer than 64 bytes")
     }
-    let tenant = try await directory.tenant(requested)
-    guard let tenant, tenant.status != .deleted || context.principal?.isOperator == true else {
-      throw RPCError(.notFound, "tenant \(requested) not found")
-    }
-    if case .user(_, let tenantID, _) = context.principal, tenantID != tenant.id {
-      throw RPCError(
-        .permissionDenied,
-        "x-tenant does not match the tenant of the token",
-        details: [.errorInfo(reason: "TENANT_MISMATCH")]
-      )
-    }
     var context = context
-    context.resolvedTenant = tenant
+    switch context.principal {
+    case .user(_, let tenantID, _):
+      guard let tenant = try await directory.tenant(tenantID.rawValue), tenant.status != .deleted
+      else {
+        throw RPCError(.notFound, "tenant \(requested ?? tenantID.rawValue) not found")
+      }
+      if let requested, requested != tenant.slug && requested != tenant.id.rawValue {
+        throw RPCError(
+          .permissionDenied,
+          "x-tenant does not match the tenant of the token",
+          details: [.errorInfo(reason: "TENANT_MISMATCH")]
+        )
+      }
+      context.resolvedTenant = tenant
+    case .operator, nil:
+      guard let requested else { break }
+      let tenant = try await directory.tenant(requested)
+      guard let tenant, tenant.status != .deleted || context.principal?.isOperator == true else {
+        throw RPCError(.notFound, "tenant \(requested) not found")
+      }
+      context.resolvedTenant = tenant
+    }
     return try await next(payload, context)
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 public import ThaiyyalCore
 
@@ -55,6 +56,117 @@ public struct UserRepository {
   public func countActive() throws -> Int64 {
     try db.fetchInt(
       "SELECT count(*) FROM users WHERE tenant_id = ? AND status != 'deleted'",
+      [tenantID.rawValue]
+    ) ?? 0
+  }
+
+  /// A user of this tenant by email or username (case-insensitive).
+  public func find(login: String) throws -> (user: User, passwordHash: String)? {
+    try db.fetchRow(
+      "SELECT \(Self.columns), password_hash FROM users WHERE tenant_id = ? AND (email = ? OR username = ?) LIMIT 1",
+      [tenantID.rawValue, login, login]
+    ).map { (Self.user($0), $0["password_hash"]) }
+  }
+
+  /// The stored password hash of a user.
+  public func passwordHash(id: UserID) throws -> String? {
+    try db.fetchRow(
+      "SELECT password_hash FROM users WHERE tenant_id = ? AND id = ?",
+      [tenantID.rawValue, id.rawValue]
+    )?["password_hash"]
+  }
+
+  /// What to list.
+  public struct Filter: Sendable, Hashable {
+    public var role: Role?
+    public var status: User.Status?
+    /// Email or username prefix.
+    public var prefix: String?
+    public init() {}
+  }
+
+  /// Users oldest first, a page at a time (the cursor is the last id).
+  public func list(_ filter: Filter, page: PageRequest) throws -> Page<User> {
+    var conditions = ["tenant_id = ?"]
+    var arguments: StatementArguments = [tenantID.rawValue]
+    if let role = filter.role {
+      conditions.append("role = ?")
+      arguments += [role.rawValue]
+    }
+    if let status = filter.status {
+      conditions.append("status = ?")
+      arguments += [status.rawValue]
+    }
+    if let prefix = filter.prefix, !prefix.isEmpty {
+      let escaped = prefix.replacingOccurrences(of: "\\", with: "\\\\")
+        .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+      conditions.append("(email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\')")
+      arguments += [escaped + "%", escaped + "%"]
+    }
+    if let after = page.after {
+      conditions.append("id > ?")
+      arguments += [after]
+    }
+    arguments += [page.size + 1]
+    let rows = try db.fetchRows(
+      "SELECT \(Self.columns) FROM users WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?",
+      arguments
+    )
+    let users = rows.prefix(page.size).map(Self.user)
+    return Page(items: users, nextCursor: rows.count > page.size ? users.last?.id.rawValue : nil)
+  }
+
+  /// Saves `user` if its revision is still `expectedRevision`, raising the revision.
+  ///
+  /// - Throws: ``DomainError/conflict(resource:)`` when another change came first,
+  ///   ``DomainError/alreadyExists(resource:field:)`` for a taken email or username.
+  @discardableResult
+  public func save(_ user: User, expectedRevision: Int64) throws -> User {
+    precondition(user.tenantID == tenantID, "a user is saved in its own tenant's scope")
+    var saved = user
+    saved.revision = expectedRevision + 1
+    do {
+      try db.run(
+        """
+        UPDATE users SET email = ?, username = ?, display_name = ?, role = ?, status = ?, token_generation = ?,
+          failed_logins = ?, locked_until = ?, last_login_at = ?, updated_at = ?, revision = ?
+        WHERE tenant_id = ? AND id = ? AND revision = ?
+        """,
+        [
+          saved.email, saved.username, saved.displayName, saved.role.rawValue,
+          saved.status.rawValue,
+          saved.tokenGeneration, saved.failedLogins, saved.lockedUntil, saved.lastLoginAt,
+          saved.updatedAt,
+          saved.revision, tenantID.rawValue, saved.id.rawValue, expectedRevision,
+        ]
+      )
+    } catch let error as DatabaseError where error.uniqueColumn != nil {
+      throw DomainError.alreadyExists(resource: "user", field: error.uniqueColumn!)
+    }
+    guard db.changesCount == 1 else { throw DomainError.conflict(resource: "user") }
+    return saved
+  }
+
+  /// Replaces a user's password hash.
+  public func setPasswordHash(id: UserID, _ hash: String) throws {
+    try db.run(
+      "UPDATE users SET password_hash = ? WHERE tenant_id = ? AND id = ?",
+      [hash, tenantID.rawValue, id.rawValue]
+    )
+  }
+
+  /// Removes a user.
+  public func delete(id: UserID) throws {
+    try db.run(
+      "DELETE FROM users WHERE tenant_id = ? AND id = ?",
+      [tenantID.rawValue, id.rawValue]
+    )
+  }
+
+  /// Active owners, for the rule that a tenant keeps at least one.
+  public func countActiveOwners() throws -> Int64 {
+    try db.fetchInt(
+      "SELECT count(*) FROM users WHERE tenant_id = ? AND role = 'owner' AND status = 'active'",
       [tenantID.rawValue]
     ) ?? 0
   }

@@ -1,0 +1,72 @@
+import Synchronization
+import ThaiyyalCore
+import ThaiyyalProto
+import ThaiyyalRPC
+
+/// The last link of the chain: a token bucket per tenant, sized by the tenant's plan
+/// (`rate_limit_per_second` sustained, `rate_limit_burst` at once). An empty bucket answers
+/// `RESOURCE_EXHAUSTED` with `RetryInfo` saying when a token will be available.
+///
+/// Calls without a tenant (health checks, the operator's platform calls) are not limited.
+struct RateLimitInterceptor: ServerInterceptor {
+  let plans: PlanCatalog
+  let buckets = TokenBuckets()
+
+  func intercept(
+    payload: [UInt8],
+    context: ServerContext,
+    next: @escaping RPCHandler
+  ) async throws -> [UInt8] {
+    guard let tenant = context.resolvedTenant, context.principal?.isOperator != true else {
+      return try await next(payload, context)
+    }
+    let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
+    let rate = limits.rateLimitPerSecond ?? -1
+    if rate >= 0 {
+      let burst = max(1, limits.rateLimitBurst ?? rate)
+      if let wait = buckets.take(tenant.id, rate: Double(rate), burst: Double(burst), now: .now) {
+        throw RPCError(
+          .resourceExhausted,
+          "rate limit of tenant \(tenant.slug) exceeded (\(rate)/s, burst \(burst)); retry after \(wait)",
+          details: [
+            .errorInfo(
+              reason: "RATE_LIMITED",
+              metadata: ["limit": String(rate), "burst": String(burst)]
+            ),
+            .retryInfo(after: wait),
+          ]
+        )
+      }
+    }
+    return try await next(payload, context)
+  }
+}
+
+/// Token buckets keyed by tenant, refilled lazily on each take.
+final class TokenBuckets: Sendable {
+  private let buckets = Mutex<[TenantID: (tokens: Double, updated: ContinuousClock.Instant)]>([:])
+
+  /// Takes one token; returns `nil` when taken, else how long until one is available.
+  func take(
+    _ tenant: TenantID,
+    rate: Double,
+    burst: Double,
+    now: ContinuousClock.Instant
+  ) -> Duration? {
+    buckets.withLock { buckets in
+      var bucket = buckets[tenant] ?? (burst, now)
+      let elapsed = now - bucket.updated
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      bucket.tokens = min(burst, bucket.tokens + seconds * rate)
+      bucket.updated = now
+      defer { buckets[tenant] = bucket }
+      if bucket.tokens >= 1 {
+        bucket.tokens -= 1
+        return nil
+      }
+      guard rate > 0 else { return .seconds(3600) }
+      return .milliseconds(Int64(((1 - bucket.tokens) / rate * 1000).rounded(.up)))
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import JWTKit
+import ThaiyyalCore
+import ThaiyyalProto
+import ThaiyyalRPC
+
+/// The claims of our access tokens.
+struct AccessClaims: JWTPayload, Equatable {
+  /// The user id, or `operator` for operator tokens.
+  var sub: String
+  /// The tenant id; absent on operator tokens.
+  var tid: String?
+  var role: String?
+  var iat: Int64
+  var nbf: Int64
+  var exp: Int64
+  var jti: String
+  var iss: String
+  var aud: String
+  /// The user's token generation when the token was issued.
+  var gen: Int64?
+
+  /// Signature and header are checked by jwt-kit and ``TokenIssuer``; time, issuer and audience by
+  /// ``TokenIssuer`` with its injectable clock.
+  func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// Signs and verifies access tokens (HS256 JWTs via jwt-kit).
+///
+/// Verification is strict: the header must say `HS256` (never `none`, never another algorithm) and
+/// name a key we hold; then the signature; then issuer, audience, `nbf` and `exp` with 30 seconds of
+/// leeway. Every failure is `UNAUTHENTICATED` with a stable `ErrorInfo` reason.
+final class TokenIssuer: Sendable {
+  static let issuer = "thaiyyal"
+  static let userAudience = "thaiyyal"
+  static let operatorAudience = "thaiyyal-operator"
+  static let leewaySeconds: Int64 = 30
+
+  private let keys = JWTKeyCollection()
+  private let ring: KeyRing
+  private let clock: WallClock
+  let lifetime: Duration
+
+  init(ring: KeyRing, clock: WallClock = .system, lifetime: Duration = .seconds(3600)) async {
+    self.ring = ring
+    self.clock = clock
+    self.lifetime = lifetime
+    for key in ring.keys {
+      await keys.add(
+        hmac: HMACKey(from: key.secret),
+        digestAlgorithm: .sha256,
+        kid: JWKIdentifier(string: key.id)
+      )
+    }
+  }
+
+  /// A token for `user`, and when it expires (milliseconds).
+  func issue(for user: User) async throws -> (token: String, expiresAt: Int64) {
+    let now = clock.nowMilliseconds() / 1000
+    let claims = AccessClaims(
+      sub: user.id.rawValue,
+      tid: user.tenantID.rawValue,
+      role: user.role.rawValue,
+      iat: now,
+      nbf: now,
+      exp: now + lifetime.components.seconds,
+      jti: UUIDv7.generate(),
+      iss: Self.issuer,
+      aud: Self.userAudience,
+      gen: user.tokenGeneration
+    )
+    return (try await sign(claims), claims.exp * 1000)
+  }
+
+  /// An operator token, valid on any transport, for `lifetime`.
+  func issueOperator(lifetime: Duration) async throws -> String {
+    let now = clock.nowMilliseconds() / 1000
+    return try await sign(
+      AccessClaims(
+        sub: "operator",
+        tid: nil,
+        role: nil,
+        iat: now,
+        nbf: now,
+        exp: now + lifetime.components.seconds,
+        jti: UUIDv7.generate(),
+        iss: Self.issuer,
+        aud: Self.operatorAudience,
+        gen: nil
+      )
+    )
+  }
+
+  func sign(_ claims: AccessClaims) async throws -> String {
+    var header = JWTHeader()
+    header.alg = "HS256"
+    header.typ = "JWT"
+    return try await keys.sign(
+      claims,
+      kid: JWKIdentifier(string: ring.signingKey.id),
+      header: header
+    )
+  }
+
+  /// The verified claims of `token`.
+  ///
+  /// - Throws: `UNAUTHENTICATED` with reason `TOKEN_INVALID`, `TOKEN_EXPIRED` or `TOKEN_NOT_YET_VALID`.
+  func verify(_ token: String) async throws(RPCError) -> AccessClaims {
+    guard token.utf8.count <= 8192 else { throw Self.invalid("token too long") }
+    let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 3, let header = Self.decodeSegment(parts[0]),
+      let fields = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any]
+    else { throw Self.invalid("malformed token") }
+    guard fields["alg"] as? String == "HS256" else { throw Self.invalid("unsupported algorithm") }
+    if let typ = fields["typ"] {
+      guard typ as? String == "JWT" else { throw Self.invalid("unsupported type") }
+    }
+    guard fields["crit"] == nil else { throw Self.invalid("unsupported critical header") }
+    guard let kid = fields["kid"] as? String, ring.keys.contains(where: { $0.id == kid }) else {
+      throw Self.invalid("unknown signing key")
+    }
+    let claims: AccessClaims
+    do {
+      claims = try await keys.verify(token, as: AccessClaims.self)
+    } catch {
+      throw Self.invalid("signature or claims do not verify")
+    }
+    guard claims.iss == Self.issuer else { throw Self.invalid("wrong issuer") }
+    guard claims.aud == Self.userAudience || claims.aud == Self.operatorAudience else {
+      throw Self.invalid("wrong audience")
+    }
+    let now = clock.nowMilliseconds() / 1000
+    guard claims.exp + Self.leewaySeconds > now else {
+      throw RPCError(
+        .unauthenticated,
+        "the token has expired",
+        details: [.errorInfo(reason: "TOKEN_EXPIRED")]
+      )
+    }
+    guard claims.nbf - Self.leewaySeconds <= now, claims.iat - Self.leewaySeconds <= now else {
+      throw RPCError(
+        .unauthenticated,
+        "the token is not valid yet",
+        details: [.errorInfo(reason: "TOKEN_NOT_YET_VALID")]
+      )
+    }
+    return claims
+  }
+
+  static func invalid(_ why: String) -> RPCError {
+    RPCError(
+      .unauthenticated,
+      "invalid token: \(why)",
+      details: [.errorInfo(reason: "TOKEN_INVALID")]
+    )
+  }
+
+  private static func decodeSegment(_ segment: Substring) -> Data? {
+    var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(
+      of: "_",
+      with: "/"
+    )
+    guard !base64.contains("=") else { return nil }
+    base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+    return Data(base64Encoded: base64)
+  }
+}
