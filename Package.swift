@@ -128,7 +128,8 @@ let package = Package(
       name: "ThaiyyalServerTests",
       dependencies: [
         "ThaiyyalServer", "ThaiyyalTesting", "ThaiyyalClient", "ThaiyyalProto", "ThaiyyalRPC",
-        "ThaiyyalTransport",
+        "ThaiyyalTransport", "ThaiyyalCore", "ThaiyyalStore",
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -7,9 +7,17 @@ public import Logging
 public struct InProcessTransport: ClientTransport {
   private let table: RPCHandlerTable
   private let logger: Logger
+  private let peer: Peer
 
-  public init(table: RPCHandlerTable, logger: Logger = Logger(label: "thaiyyal.inprocess")) {
+  /// - Parameter peer: Who the calls appear to come from; `.inProcess` by default. Tests pass a TCP
+  ///   peer to act as a remote, untrusted caller.
+  public init(
+    table: RPCHandlerTable,
+    peer: Peer = .inProcess,
+    logger: Logger = Logger(label: "thaiyyal.inprocess")
+  ) {
     self.table = table
+    self.peer = peer
     self.logger = logger
   }
 
@@ -22,7 +30,7 @@ public struct InProcessTransport: ClientTransport {
     let context = ServerContext(
       descriptor: descriptor,
       metadata: options.metadata,
-      peer: .inProcess,
+      peer: peer,
       deadline: deadline,
       logger: logger
     )

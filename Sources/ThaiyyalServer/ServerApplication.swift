@@ -56,7 +56,7 @@ public final class ServerApplication: Service, Sendable {
       clock: configuration.clock,
       lifetime: configuration.tokenLifetime
     )
-    let hasher = PasswordHasher()
+    let hasher = PasswordHasher(logN: configuration.passwordHashCost)
     let denials = DenialRecorder(store: store, tenants: tenants)
     var router = RPCRouter()
     health.register(with: &router)

@@ -43,11 +43,21 @@ public struct TestServer: Sendable {
   }
 
   /// A new client with its own connection.
-  public func makeClient(token: String? = nil, tenant: String? = nil) -> ThaiyyalClient {
+  ///
+  /// - Parameter remote: For ``TestTransport/inProcess``: appear as a TCP peer, which is never
+  ///   trusted as the operator, instead of an in-process caller, which is.
+  public func makeClient(
+    token: String? = nil,
+    tenant: String? = nil,
+    remote: Bool = false
+  ) -> ThaiyyalClient {
     switch transport {
     case .inProcess:
       ThaiyyalClient(
-        transport: InProcessTransport(table: application.handlerTable),
+        transport: InProcessTransport(
+          table: application.handlerTable,
+          peer: remote ? .tcp(address: "192.0.2.1:50000") : .inProcess
+        ),
         token: token,
         tenant: tenant
       )
@@ -83,6 +93,8 @@ public func withTestServer<T: Sendable>(
   // In-process calls act as the operator, as a Unix-socket client of the same uid would.
   configuration.operatorUIDs.insert(UInt32.max)
   configuration.synchronous = .normal
+  // Cheap password hashes keep the suite fast; the cost itself is covered by the hasher's tests.
+  configuration.passwordHashCost = 10
   let auditor = TenantScopingAuditor()
   configuration.statementObserver = { auditor.observe($0) }
   configure(&configuration)

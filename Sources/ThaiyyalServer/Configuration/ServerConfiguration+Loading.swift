@@ -92,7 +92,7 @@ extension ServerConfiguration {
           path: "security.",
           allowed: [
             "operator_uids", "jwt_secret", "token_lifetime_seconds", "max_failed_logins",
-            "lockout_seconds",
+            "lockout_seconds", "password_hash_cost",
           ]
         ) { key, value in
           switch key {
@@ -110,6 +110,8 @@ extension ServerConfiguration {
             tokenLifetime = .seconds(try reader.int(value, "security.\(key)"))
           case "max_failed_logins":
             maxFailedLogins = Int64(try reader.int(value, "security.\(key)"))
+          case "password_hash_cost":
+            passwordHashCost = try reader.int(value, "security.\(key)")
           default: lockout = .seconds(try reader.int(value, "security.\(key)"))
           }
         }

@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable {
   public var jwtSecret: String?
   /// How long an access token lives.
   public var tokenLifetime: Duration = .seconds(3600)
+  /// log2 of scrypt's cost N for new password hashes (14 = 16 MiB and tens of milliseconds per
+  /// hash). Stored with each hash, so raising it later upgrades hashes at the next login.
+  public var passwordHashCost: Int = 14
   /// Failed logins in a row before a user is locked out.
   public var maxFailedLogins: Int64 = 5
   /// How long a lockout lasts.
@@ -89,6 +92,9 @@ public struct ServerConfiguration: Sendable {
       throw ConfigurationError(
         "limits.idle_timeout_seconds must be positive and drain_timeout_seconds not negative"
       )
+    }
+    guard (10 ... 20).contains(passwordHashCost) else {
+      throw ConfigurationError("security.password_hash_cost must be between 10 and 20")
     }
     guard maxFailedLogins >= 1, lockout >= .zero, tokenLifetime > .zero else {
       throw ConfigurationError(

@@ -70,22 +70,19 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
       throw failure
     }
     guard matches, user.status == .active else {
-      var updated = user
-      var locked = false
-      if !matches {
-        updated.failedLogins += 1
-        if updated.failedLogins >= security.maxFailedLogins {
-          updated.lockedUntil = now + security.lockoutMilliseconds
-          updated.failedLogins = 0
-          locked = true
-        }
-      }
-      let changed = updated
-      let lockedNow = locked
+      let maxFailures = security.maxFailedLogins
+      let lockUntil = now + security.lockoutMilliseconds
       try await store.write { tx in
-        let users = tx.scoped(scope).users
-        try users.save(changed, expectedRevision: user.revision)
-        try tx.scoped(scope).audit.append(
+        let scoped = tx.scoped(scope)
+        let locked =
+          matches
+          ? false
+          : try scoped.users.recordFailedLogin(
+            id: user.id,
+            maxFailures: maxFailures,
+            lockUntil: lockUntil
+          )
+        try scoped.audit.append(
           audit.entry(
             tenant: tenant.id,
             action: "user.login",
@@ -95,14 +92,14 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
             reason: matches ? "user not active" : "wrong password"
           )
         )
-        if lockedNow {
-          try tx.scoped(scope).audit.append(
+        if locked {
+          try scoped.audit.append(
             audit.entry(
               tenant: tenant.id,
               action: "user.locked",
               resourceType: "user",
               resourceID: user.id.rawValue,
-              reason: "\(security.maxFailedLogins) failed logins in a row"
+              reason: "\(maxFailures) failed logins in a row"
             )
           )
         }
@@ -110,17 +107,12 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
       identities.invalidate(user.id)
       throw failure
     }
-    var updated = user
-    updated.failedLogins = 0
-    updated.lockedUntil = nil
-    updated.lastLoginAt = now
     let upgraded =
       hasher.needsRehash(storedHash)
       ? try await blocking.run { [hasher] in try hasher.hash(password) } : nil
-    let changed = updated
     let saved = try await store.write { tx in
       let users = tx.scoped(scope).users
-      let saved = try users.save(changed, expectedRevision: user.revision)
+      guard let saved = try users.recordLogin(id: user.id, at: now) else { throw failure }
       if let upgraded { try users.setPasswordHash(id: user.id, upgraded) }
       try tx.scoped(scope).audit.append(
         audit.entry(

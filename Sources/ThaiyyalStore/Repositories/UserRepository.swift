@@ -147,6 +147,39 @@ public struct UserRepository {
     return saved
   }
 
+  /// Counts a failed login; at `maxFailures` in a row the user is locked until `lockUntil`.
+  ///
+  /// - Returns: Whether this failure locked the user.
+  public func recordFailedLogin(id: UserID, maxFailures: Int64, lockUntil: Int64) throws -> Bool {
+    try db.run(
+      "UPDATE users SET failed_logins = failed_logins + 1 WHERE tenant_id = ? AND id = ?",
+      [tenantID.rawValue, id.rawValue]
+    )
+    let failures =
+      try db.fetchInt(
+        "SELECT failed_logins FROM users WHERE tenant_id = ? AND id = ?",
+        [tenantID.rawValue, id.rawValue]
+      ) ?? 0
+    guard failures >= maxFailures else { return false }
+    try db.run(
+      "UPDATE users SET failed_logins = 0, locked_until = ?, revision = revision + 1 WHERE tenant_id = ? AND id = ?",
+      [lockUntil, tenantID.rawValue, id.rawValue]
+    )
+    return true
+  }
+
+  /// Records a successful login: clears failures and any lock, stamps the time.
+  public func recordLogin(id: UserID, at time: Int64) throws -> User? {
+    try db.run(
+      """
+      UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, revision = revision + 1
+      WHERE tenant_id = ? AND id = ?
+      """,
+      [time, tenantID.rawValue, id.rawValue]
+    )
+    return try find(id: id)
+  }
+
   /// Replaces a user's password hash.
   public func setPasswordHash(id: UserID, _ hash: String) throws {
     try db.run(
