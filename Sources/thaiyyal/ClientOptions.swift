@@ -16,8 +16,16 @@ struct ServerAddressOptions: ParsableArguments {
   @Option(help: "Seconds to wait for an answer.")
   var timeout: Double = 10
 
-  @Option(help: "Tenant slug or id to act in (or THAIYYAL_TENANT).")
+  @Option(
+    help:
+      "Tenant slug or id to act in (or THAIYYAL_TENANT; default: the tenant of the stored login)."
+  )
   var tenant: String?
+
+  @Option(
+    help: "Bearer token to send (or THAIYYAL_TOKEN; default: the token stored by 'thaiyyal login')."
+  )
+  var token: String?
 
   func validate() throws {
     if socket != nil && tcp != nil {
@@ -34,21 +42,38 @@ struct ServerAddressOptions: ParsableArguments {
     return .unixDomainSocket(path: environment["THAIYYAL_SOCKET"] ?? "./data/thaiyyal.sock")
   }
 
-  var callOptions: CallOptions {
+  /// Call options: timeout, tenant and token. The stored login is used only when
+  /// `useStoredLogin` (operator commands pass `false`, so a user's login does not shadow the
+  /// operator's socket identity).
+  func callOptions(useStoredLogin: Bool = true) -> CallOptions {
+    let environment = ProcessInfo.processInfo.environment
+    let stored = useStoredLogin ? CredentialStore.load() : nil
     var options = CallOptions(timeout: .milliseconds(Int64(timeout * 1000)))
-    if let tenant = tenant ?? ProcessInfo.processInfo.environment["THAIYYAL_TENANT"],
-      !tenant.isEmpty
+    // The first non-empty of: flag, environment, stored login.
+    if let tenant = [tenant, environment["THAIYYAL_TENANT"], stored?.tenant].compactMap({ $0 })
+      .first(where: { !$0.isEmpty })
     {
       options.metadata.add(Metadata.WellKnown.tenant, tenant)
+    }
+    if let token = [token, environment["THAIYYAL_TOKEN"], stored?.token].compactMap({ $0 }).first(
+      where: { !$0.isEmpty })
+    {
+      options.metadata.add(Metadata.WellKnown.authorization, "Bearer \(token)")
     }
     return options
   }
 
+  var callOptions: CallOptions { callOptions() }
+
   /// Connects, runs one call with these options and closes, mapping failures to exit codes.
-  func call<T>(_ body: (ThaiyyalClient, CallOptions) async throws -> T) async throws -> T {
+  func call<T>(
+    useStoredLogin: Bool = true,
+    _ body: (ThaiyyalClient, CallOptions) async throws -> T
+  ) async throws -> T {
+    let options = callOptions(useStoredLogin: useStoredLogin)
     let client = ThaiyyalClient(connectingTo: try target())
     do {
-      let result = try await runClientCall { try await body(client, callOptions) }
+      let result = try await runClientCall { try await body(client, options) }
       await client.close()
       return result
     } catch {

@@ -58,7 +58,7 @@ struct TenantCommand: AsyncParsableCommand {
       request.ownerUsername = ownerUsername
       request.ownerDisplayName = ownerName ?? ""
       request.ownerPassword = try readSecretFromStandardInput("owner's password")
-      let response = try await server.call { client, options in
+      let response = try await server.call(useStoredLogin: false) { client, options in
         try await client.tenants.createTenant(request, options: options)
       }
       try Output.object(
@@ -101,7 +101,7 @@ struct TenantCommand: AsyncParsableCommand {
       request.pageSize = Int32(min(limit, 1000))
       var tenants: [Thaiyyal_V1_Tenant] = []
       repeat {
-        let page = try await server.call { client, options in
+        let page = try await server.call(useStoredLogin: false) { client, options in
           try await client.tenants.listTenants(request, options: options)
         }
         tenants += page.tenants
@@ -198,7 +198,7 @@ struct TenantCommand: AsyncParsableCommand {
       var request = Thaiyyal_V1_SuspendTenantRequest()
       request.tenant = tenant
       request.reason = reason ?? ""
-      let response = try await server.call { client, options in
+      let response = try await server.call(useStoredLogin: false) { client, options in
         try await client.tenants.suspendTenant(request, options: options)
       }
       try Output.object(response, output, text: TenantCommand.text(response))
@@ -214,7 +214,7 @@ struct TenantCommand: AsyncParsableCommand {
     func run() async throws {
       var request = Thaiyyal_V1_ResumeTenantRequest()
       request.tenant = tenant
-      let response = try await server.call { client, options in
+      let response = try await server.call(useStoredLogin: false) { client, options in
         try await client.tenants.resumeTenant(request, options: options)
       }
       try Output.object(response, output, text: TenantCommand.text(response))
@@ -232,7 +232,7 @@ struct TenantCommand: AsyncParsableCommand {
     func run() async throws {
       var request = Thaiyyal_V1_DeleteTenantRequest()
       request.tenant = tenant
-      let response = try await server.call { client, options in
+      let response = try await server.call(useStoredLogin: false) { client, options in
         try await client.tenants.deleteTenant(request, options: options)
       }
       try Output.object(response, output, text: TenantCommand.text(response))
@@ -252,7 +252,7 @@ struct TenantCommand: AsyncParsableCommand {
       guard yes else { throw ValidationError("purging cannot be undone; add --yes to confirm") }
       var request = Thaiyyal_V1_PurgeTenantRequest()
       request.tenant = tenant
-      let response = try await server.call { client, options in
+      let response = try await server.call(useStoredLogin: false) { client, options in
         try await client.tenants.purgeTenant(request, options: options)
       }
       try Output.object(

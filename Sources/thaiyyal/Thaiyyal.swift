@@ -9,7 +9,9 @@ struct Thaiyyal: AsyncParsableCommand {
     abstract: "Multi-tenant server that stores and runs Thaiyyal workflows.",
     version: ServerVersion.current,
     subcommands: [
-      ServeCommand.self, HealthCommand.self, TenantCommand.self, AuditCommand.self,
+      ServeCommand.self, HealthCommand.self, LoginCommand.self, LogoutCommand.self,
+      WhoAmICommand.self,
+      TenantCommand.self, UserCommand.self, AuditCommand.self, TokenCommand.self,
       MigrateCommand.self,
       BenchCommand.self,
     ]

@@ -48,19 +48,24 @@ struct BinaryTests {
   static func run(
     _ arguments: [String],
     input: String? = nil,
+    environment: [String: String] = [:],
     timeout: Double = 20
   ) async throws -> (status: Int32, output: String, error: String) {
-    try await offPool { try runBlocking(arguments, input: input, timeout: timeout) }
+    try await offPool {
+      try runBlocking(arguments, input: input, environment: environment, timeout: timeout)
+    }
   }
 
   static func runBlocking(
     _ arguments: [String],
     input: String?,
+    environment: [String: String] = [:],
     timeout: Double
   ) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

@@ -17,13 +17,17 @@ import Glibc
 struct TenancyEndToEndTests {
   /// A `thaiyyal serve` process on `directory`, waited for until it answers `Health/Check` (a stale
   /// socket file from a killed run may exist before the new server listens).
-  static func startServer(in directory: String) async throws -> Process {
+  static let tcpPort = Int.random(in: 30_000 ... 60_000)
+
+  static func startServer(in directory: String, tcp: Bool = false) async throws -> Process {
     let server = Process()
     server.executableURL = BinaryTests.binary
-    server.arguments = [
-      "serve", "--data-dir", directory + "/data", "--socket", directory + "/s.sock", "--log-format",
-      "json",
-    ]
+    server.arguments =
+      [
+        "serve", "--data-dir", directory + "/data", "--socket", directory + "/s.sock",
+        "--log-format",
+        "json",
+      ] + (tcp ? ["--tcp", "127.0.0.1:\(tcpPort)"] : [])
     server.standardError = FileHandle.nullDevice
     try server.run()
     for _ in 0 ..< 400 {
@@ -79,6 +83,63 @@ struct TenancyEndToEndTests {
       ["audit", "list", "--tenant", "acme", "--output", "json"] + socket
     )
     #expect(audit.output.contains("tenant.created"))
+  }
+
+  @Test(
+    "login keeps a 0600 token that later commands use; operator tokens work over TCP",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
+  )
+  func identityCommands() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let server = try await Self.startServer(in: directory.path, tcp: true)
+    defer {
+      server.terminate()
+      server.waitUntilExit()
+    }
+    let socket = ["--socket", directory.path + "/s.sock"]
+    let environment = [
+      "XDG_CONFIG_HOME": directory.path + "/cfg", "THAIYYAL_TOKEN": "", "THAIYYAL_TENANT": "",
+    ]
+    _ = try await BinaryTests.run(
+      [
+        "tenant", "create", "--slug", "acme", "--name", "Acme", "--owner-email", "a@acme.io",
+        "--owner-username", "alice",
+        "--password-stdin",
+      ] + socket,
+      input: "a long enough password\n",
+      environment: environment
+    )
+    let login = try await BinaryTests.run(
+      ["login", "--tenant", "acme", "--user", "alice", "--password-stdin"] + socket,
+      input: "a long enough password\n",
+      environment: environment
+    )
+    #expect(login.status == 0, "\(login.error)")
+    let stored = directory.path + "/cfg/thaiyyal/credentials.json"
+    let mode = try FileManager.default.attributesOfItem(atPath: stored)[.posixPermissions] as? Int
+    #expect(mode == 0o600)
+    let whoami = try await BinaryTests.run(
+      ["whoami", "--output", "json"] + socket,
+      environment: environment
+    )
+    #expect(whoami.output.contains(#""username":"alice""#))
+
+    let tcp = ["--tcp", "127.0.0.1:\(Self.tcpPort)"]
+    let anonymous = try await BinaryTests.run(["tenant", "list"] + tcp, environment: environment)
+    #expect(anonymous.status == 1)
+    #expect(anonymous.error.hasPrefix("UNAUTHENTICATED"))
+    let minted = try await BinaryTests.run([
+      "token", "operator", "--data-dir", directory.path + "/data",
+    ])
+    #expect(minted.status == 0)
+    let token = minted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    let listed = try await BinaryTests.run(
+      ["tenant", "list", "--token", token] + tcp,
+      environment: environment
+    )
+    #expect(listed.status == 0, "\(listed.error)")
+    #expect(listed.output.contains("acme"))
   }
 
   @Test(

@@ -53,7 +53,13 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     let (user, storedHash) = found
 
     let now = clock.nowMilliseconds()
-    let audit = context.auditContext
+    // Login events are the user's own, whoever relays them.
+    let audit = AuditContext(
+      actorType: .user,
+      actorID: user.id.rawValue,
+      peer: context.peer.description,
+      requestID: context.requestID
+    )
     if let lockedUntil = user.lockedUntil, lockedUntil > now {
       try await store.write { tx in
         try tx.scoped(scope).audit.append(

@@ -1,0 +1,336 @@
+import ArgumentParser
+import Foundation
+import SwiftProtobuf
+import ThaiyyalClient
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalServer
+
+/// `thaiyyal login`: exchanges a password (from standard input) for a token and keeps it for later
+/// commands in a 0600 file.
+struct LoginCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "login",
+    abstract: "Sign in to a tenant; the token is kept for later commands."
+  )
+  @OptionGroup var server: ServerAddressOptions
+  @Option(help: "Email or username.") var user: String
+  @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
+
+  func run() async throws {
+    guard passwordStdin else {
+      throw ValidationError("pass the password on standard input with --password-stdin")
+    }
+    guard let tenant = server.tenant ?? ProcessInfo.processInfo.environment["THAIYYAL_TENANT"]
+    else {
+      throw ValidationError("name the tenant with --tenant SLUG")
+    }
+    var request = Thaiyyal_V1_LoginRequest()
+    request.tenant = tenant
+    request.login = user
+    request.password = try readSecretFromStandardInput("password")
+    let response = try await server.call(useStoredLogin: false) { client, options in
+      try await client.users.login(request, options: options)
+    }
+    try CredentialStore.save(
+      StoredLogin(
+        tenant: tenant,
+        user: response.user.username,
+        token: response.accessToken,
+        expiresAt: response.expireTime.seconds * 1000
+      )
+    )
+    print(
+      "signed in to \(tenant) as \(response.user.username) until \(Output.time(response.expireTime))"
+    )
+  }
+}
+
+/// `thaiyyal logout`: revokes every token of the signed-in user and forgets the stored one.
+struct LogoutCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "logout",
+    abstract: "Sign out everywhere."
+  )
+  @OptionGroup var server: ServerAddressOptions
+
+  func run() async throws {
+    _ = try await server.call { client, options in try await client.users.logout(options: options) }
+    CredentialStore.remove()
+    print("signed out")
+  }
+}
+
+/// `thaiyyal whoami`.
+struct WhoAmICommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "whoami",
+    abstract: "Show who you are signed in as."
+  )
+  @OptionGroup var server: ServerAddressOptions
+  @Option(help: "Output: text or json.") var output: OutputFormat = .text
+
+  func run() async throws {
+    let response = try await server.call { client, options in
+      try await client.users.whoAmI(options: options)
+    }
+    if response.operator {
+      try Output.object(
+        response,
+        output,
+        text: [("identity", "platform operator"), ("tenant", response.tenantSlug)]
+      )
+    } else {
+      try Output.object(
+        response,
+        output,
+        text: UserCommand.text(response.user) + [("tenant", response.tenantSlug)]
+      )
+    }
+  }
+}
+
+/// `thaiyyal token operator`: mints an operator token for TCP from the data directory's key file.
+struct TokenCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "token",
+    abstract: "Mint tokens.",
+    subcommands: [Operator.self]
+  )
+
+  struct Operator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print an operator token (needs read access to the data directory's key file)."
+    )
+    @Option(help: "Data directory holding jwt.key (default ./data, or THAIYYAL_DATA_DIR).")
+    var dataDir: String?
+    @Option(help: "Lifetime in seconds.") var ttl: Int = 3600
+
+    func run() async throws {
+      guard (60 ... 30 * 86400).contains(ttl) else {
+        throw ValidationError("--ttl must be 60 s to 30 days")
+      }
+      let directory =
+        dataDir ?? ProcessInfo.processInfo.environment["THAIYYAL_DATA_DIR"] ?? "./data"
+      do {
+        print(try await OperatorTokens.mint(dataDirectory: directory, lifetime: .seconds(ttl)))
+      } catch let error as ConfigurationError {
+        printError("error: \(error)")
+        throw ExitCode(1)
+      }
+    }
+  }
+}
+
+/// `thaiyyal user ...`: users of the signed-in tenant.
+struct UserCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "user",
+    abstract: "Manage users.",
+    subcommands: [
+      Create.self, Get.self, List.self, Update.self, Suspend.self, Resume.self, Delete.self,
+      Passwd.self,
+    ]
+  )
+
+  static func text(_ user: Thaiyyal_V1_User) -> [(String, String)] {
+    [
+      ("id", user.id), ("email", user.email), ("username", user.username),
+      ("name", user.displayName),
+      ("role", Output.name(user.role)), ("status", Output.name(user.status)),
+      ("last login", Output.time(user.lastLoginTime)),
+    ]
+  }
+
+  struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Create a user (password from standard input)."
+    )
+    @OptionGroup var server: ServerAddressOptions
+    @Option(help: "Email.") var email: String
+    @Option(help: "Username.") var username: String
+    @Option(help: "Display name.") var name: String?
+    @Option(help: "Role: viewer, member, admin or owner.") var role: RoleArgument = .member
+    @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
+    @Option(help: "Output: text or json.") var output: OutputFormat = .text
+
+    func run() async throws {
+      guard passwordStdin else {
+        throw ValidationError("pass the password on standard input with --password-stdin")
+      }
+      var request = Thaiyyal_V1_CreateUserRequest()
+      request.email = email
+      request.username = username
+      request.displayName = name ?? ""
+      request.role = role.proto
+      request.password = try readSecretFromStandardInput("password")
+      let user = try await server.call { client, options in
+        try await client.users.createUser(request, options: options)
+      }
+      try Output.object(user, output, text: UserCommand.text(user))
+    }
+  }
+
+  struct Get: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a user.")
+    @OptionGroup var server: ServerAddressOptions
+    @Argument(help: "User id.") var id: String
+    @Option(help: "Output: text or json.") var output: OutputFormat = .text
+
+    func run() async throws {
+      let user = try await server.call { client, options in
+        try await client.users.getUser(.with { $0.id = id }, options: options)
+      }
+      try Output.object(user, output, text: UserCommand.text(user))
+    }
+  }
+
+  struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List users.")
+    @OptionGroup var server: ServerAddressOptions
+    @Option(help: "Only this role.") var role: RoleArgument?
+    @Option(help: "Only emails or usernames starting with this.") var prefix: String?
+    @Option(help: "At most this many users.") var limit: Int = 1000
+    @Option(help: "Output: text or json.") var output: OutputFormat = .text
+
+    func run() async throws {
+      var request = Thaiyyal_V1_ListUsersRequest()
+      request.role = role?.proto ?? .unspecified
+      request.prefix = prefix ?? ""
+      request.pageSize = Int32(min(max(limit, 1), 1000))
+      var users: [Thaiyyal_V1_User] = []
+      repeat {
+        let page = try await server.call { client, options in
+          try await client.users.listUsers(request, options: options)
+        }
+        users += page.users
+        request.pageToken = page.nextPageToken
+      } while !request.pageToken.isEmpty && users.count < limit
+      try Output.list(
+        Array(users.prefix(limit)),
+        output,
+        columns: [
+          ("USERNAME", \.username), ("EMAIL", \.email), ("ROLE", { Output.name($0.role) }),
+          ("STATUS", { Output.name($0.status) }), ("ID", \.id),
+        ]
+      )
+    }
+  }
+
+  struct Update: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Change a user's email, username, name or role."
+    )
+    @OptionGroup var server: ServerAddressOptions
+    @Argument(help: "User id.") var id: String
+    @Option(help: "New email.") var email: String?
+    @Option(help: "New username.") var username: String?
+    @Option(help: "New display name.") var name: String?
+    @Option(help: "New role.") var role: RoleArgument?
+    @Option(help: "Output: text or json.") var output: OutputFormat = .text
+
+    func run() async throws {
+      var request = Thaiyyal_V1_UpdateUserRequest()
+      request.user.id = id
+      var paths: [String] = []
+      if let email {
+        request.user.email = email
+        paths.append("email")
+      }
+      if let username {
+        request.user.username = username
+        paths.append("username")
+      }
+      if let name {
+        request.user.displayName = name
+        paths.append("display_name")
+      }
+      if let role {
+        request.user.role = role.proto
+        paths.append("role")
+      }
+      guard !paths.isEmpty else {
+        throw ValidationError("nothing to update: give --email, --username, --name or --role")
+      }
+      request.updateMask.paths = paths
+      let user = try await server.call { client, options in
+        try await client.users.updateUser(request, options: options)
+      }
+      try Output.object(user, output, text: UserCommand.text(user))
+    }
+  }
+
+  struct Suspend: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Suspend a user; their tokens stop working at once."
+    )
+    @OptionGroup var server: ServerAddressOptions
+    @Argument(help: "User id.") var id: String
+
+    func run() async throws {
+      let user = try await server.call { client, options in
+        try await client.users.suspendUser(.with { $0.id = id }, options: options)
+      }
+      print("\(user.username): \(Output.name(user.status))")
+    }
+  }
+
+  struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Lift a user's suspension or lockout."
+    )
+    @OptionGroup var server: ServerAddressOptions
+    @Argument(help: "User id.") var id: String
+
+    func run() async throws {
+      let user = try await server.call { client, options in
+        try await client.users.resumeUser(.with { $0.id = id }, options: options)
+      }
+      print("\(user.username): \(Output.name(user.status))")
+    }
+  }
+
+  struct Delete: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete a user.")
+    @OptionGroup var server: ServerAddressOptions
+    @Argument(help: "User id.") var id: String
+
+    func run() async throws {
+      _ = try await server.call { client, options in
+        try await client.users.deleteUser(.with { $0.id = id }, options: options)
+      }
+      print("deleted \(id)")
+    }
+  }
+
+  struct Passwd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Change your password: the current one, then the new one, each on its own line of standard input."
+    )
+    @OptionGroup var server: ServerAddressOptions
+
+    func run() async throws {
+      var request = Thaiyyal_V1_ChangePasswordRequest()
+      request.currentPassword = try readSecretFromStandardInput("current password")
+      request.newPassword = try readSecretFromStandardInput("new password")
+      _ = try await server.call { client, options in
+        try await client.users.changePassword(request, options: options)
+      }
+      CredentialStore.remove()
+      print("password changed; every session was signed out, sign in again")
+    }
+  }
+}
+
+enum RoleArgument: String, ExpressibleByArgument, CaseIterable {
+  case viewer, member, admin, owner
+  var proto: Thaiyyal_V1_Role {
+    switch self {
+    case .viewer: .viewer
+    case .member: .member
+    case .admin: .admin
+    case .owner: .owner
+    }
+  }
+}
