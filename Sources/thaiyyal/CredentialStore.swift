@@ -33,7 +33,7 @@ enum CredentialStore {
     )
     let data = try JSONEncoder().encode(login)
     // Create with 0600 before writing, so the token is never readable by others, even briefly.
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
       atPath: fileURL.path,
       contents: nil,
       attributes: [.posixPermissions: 0o600]
