@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import Synchronization
 import ThaiyyalCore
 import ThaiyyalProto
 import ThaiyyalRPC
@@ -38,6 +39,11 @@ final class TokenIssuer: Sendable {
 
   private let keys = JWTKeyCollection()
   private let ring: KeyRing
+  /// Tokens whose header and signature already verified, so a client that reuses its token pays
+  /// for the cryptography once. Time claims are still checked on every call, and revocation is the
+  /// identity check's job, so caching changes no outcome.
+  private let verified = Mutex<[String: AccessClaims]>([:])
+  private static let verifiedCapacity = 10_000
   private let clock: WallClock
   let lifetime: Duration
 
@@ -107,6 +113,20 @@ final class TokenIssuer: Sendable {
   /// - Throws: `UNAUTHENTICATED` with reason `TOKEN_INVALID`, `TOKEN_EXPIRED` or `TOKEN_NOT_YET_VALID`.
   func verify(_ token: String) async throws(RPCError) -> AccessClaims {
     guard token.utf8.count <= 8192 else { throw Self.invalid("token too long") }
+    if let claims = verified.withLock({ $0[token] }) {
+      try checkTime(claims)
+      return claims
+    }
+    let claims = try await verifySignature(token)
+    try checkTime(claims)
+    verified.withLock { cache in
+      if cache.count >= Self.verifiedCapacity { cache.removeAll(keepingCapacity: true) }
+      cache[token] = claims
+    }
+    return claims
+  }
+
+  private func verifySignature(_ token: String) async throws(RPCError) -> AccessClaims {
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count == 3, let header = Self.decodeSegment(parts[0]),
       let fields = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any]
@@ -129,6 +149,10 @@ final class TokenIssuer: Sendable {
     guard claims.aud == Self.userAudience || claims.aud == Self.operatorAudience else {
       throw Self.invalid("wrong audience")
     }
+    return claims
+  }
+
+  private func checkTime(_ claims: AccessClaims) throws(RPCError) {
     let now = clock.nowMilliseconds() / 1000
     guard claims.exp + Self.leewaySeconds > now else {
       throw RPCError(
@@ -144,7 +168,6 @@ final class TokenIssuer: Sendable {
         details: [.errorInfo(reason: "TOKEN_NOT_YET_VALID")]
       )
     }
-    return claims
   }
 
   static func invalid(_ why: String) -> RPCError {

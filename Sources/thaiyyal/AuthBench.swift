@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import SwiftProtobuf
+import ThaiyyalClient
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalTransport
+
+/// `thaiyyal bench auth`: the cost of the whole interceptor chain (an authenticated `WhoAmI`,
+/// which verifies the JWT, checks the user's state, resolves the tenant, authorizes and rate-limits)
+/// next to `Health/Check`, which skips all of it; and the login timing of an unknown user versus a
+/// wrong password, which must be indistinguishable.
+struct AuthBench: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "auth",
+    abstract: "Benchmark the authenticated interceptor chain and login timing."
+  )
+
+  @Option(help: "Seconds measured per scenario.")
+  var duration: Double = 5
+
+  @Option(help: "Calls in flight, comma-separated.")
+  var concurrency: String = "1,64"
+
+  @Option(help: "Logins timed per case for the enumeration check.")
+  var logins: Int = 40
+
+  func run() async throws {
+    let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+    guard !levels.isEmpty, duration > 0, duration <= 600, (1 ... 1000).contains(logins) else {
+      throw ValidationError(
+        "need positive concurrency levels, 0 < duration <= 600 and 1...1000 logins"
+      )
+    }
+    let server = try BenchServer.start()
+    defer { server.stop() }
+    #if DEBUG
+    print("warning: this is a debug build; build with -c release for meaningful figures")
+    #endif
+    let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: server.socketPath))
+    defer { Task { await client.close() } }
+    var create = Thaiyyal_V1_CreateTenantRequest()
+    create.slug = "bench"
+    create.name = "Bench"
+    create.plan = .enterprise
+    create.ownerEmail = "owner@bench.io"
+    create.ownerUsername = "owner"
+    create.ownerPassword = "a long enough password"
+    _ = try await client.tenants.createTenant(create)
+    var update = Thaiyyal_V1_UpdateTenantRequest()
+    update.tenant.slug = "bench"
+    update.tenant.limitOverrides.rateLimitPerSecond = -1
+    update.updateMask.paths = ["limit_overrides"]
+    _ = try await client.tenants.updateTenant(update)
+    var login = Thaiyyal_V1_LoginRequest()
+    login.tenant = "bench"
+    login.login = "owner"
+    login.password = "a long enough password"
+    let token = try await client.users.login(login).accessToken
+    let user = ThaiyyalClient(
+      connectingTo: .unixDomainSocket(path: server.socketPath),
+      token: token
+    )
+    defer { Task { await user.close() } }
+
+    print("server pid \(server.pid), \(duration) s per scenario")
+    print(
+      "scenario                   conc   requests     req/s    p50 µs    p99 µs  server CPU µs/req"
+    )
+    let anonymous = ThaiyyalClient(connectingTo: .unixDomainSocket(path: server.socketPath))
+    defer { Task { await anonymous.close() } }
+    for level in levels {
+      let health: @Sendable () async throws -> Void = { _ = try await anonymous.health.check() }
+      try await report("Health/Check (no token)", level, server) {
+        try await drive(concurrency: level, for: duration, health)
+      }
+      let whoami: @Sendable () async throws -> Void = { _ = try await user.users.whoAmI() }
+      try await report("WhoAmI (JWT, full chain)", level, server) {
+        try await drive(concurrency: level, for: duration, whoami)
+      }
+    }
+
+    print("\nlogin timing over \(logins) attempts each (must not tell the cases apart):")
+    for (name, loginName) in [("wrong password", "owner"), ("unknown user", "nobody-at-all")] {
+      var times: [Double] = []
+      for _ in 0 ..< logins {
+        var attempt = login
+        attempt.login = loginName
+        attempt.password = "not the password"
+        let start = ContinuousClock.now
+        _ = try? await client.users.login(attempt)
+        let (s, atto) = (ContinuousClock.now - start).components
+        times.append(Double(s) * 1e3 + Double(atto) / 1e15)
+      }
+      times.sort()
+      let mean = times.reduce(0, +) / Double(times.count)
+      print(
+        String(
+          format: "  %-15@ mean %7.2f ms   median %7.2f ms",
+          name as NSString,
+          mean,
+          times[times.count / 2]
+        )
+      )
+    }
+  }
+
+  private func report(
+    _ name: String,
+    _ level: Int,
+    _ server: BenchServer,
+    _ scenario: () async throws -> BenchResult
+  ) async throws {
+    let cpuBefore = try server.cpuTime()
+    let result = try await scenario()
+    let cpu = (try server.cpuTime() - cpuBefore) / Double(max(result.count, 1)) * 1e6
+    print(
+      [
+        name.padding(toLength: 25, withPad: " ", startingAt: 0),
+        String(format: "%5d", level),
+        String(format: "%10d", result.count),
+        String(format: "%9.0f", result.rate),
+        String(format: "%9.1f", result.percentile(0.50)),
+        String(format: "%9.1f", result.percentile(0.99)),
+        String(format: "%18.1f", cpu),
+      ].joined(separator: " ")
+    )
+  }
+}
