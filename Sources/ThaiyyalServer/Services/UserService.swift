@@ -49,7 +49,26 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     let password = request.password
     let hash = found?.passwordHash ?? decoyHash
     let matches = try await blocking.run { [hasher] in hasher.verify(password, against: hash) }
-    guard let tenant, let scope, let found else { throw failure }
+    guard let tenant, let scope else { throw failure }
+    guard let found else {
+      // Record the attempt, which also makes an unknown user cost the same write as a wrong
+      // password. The attempted login is not stored: users sometimes type a password there.
+      let entry = AuditContext(
+        actorType: .anonymous,
+        actorID: "anonymous",
+        peer: context.peer.description,
+        requestID: context.requestID
+      ).entry(
+        tenant: tenant.id,
+        action: "user.login",
+        resourceType: "user",
+        resourceID: "",
+        outcome: .failure,
+        reason: "unknown user"
+      )
+      try await store.write { tx in try tx.scoped(scope).audit.append(entry) }
+      throw failure
+    }
     let (user, storedHash) = found
 
     let now = clock.nowMilliseconds()
