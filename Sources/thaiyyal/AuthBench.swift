@@ -71,11 +71,11 @@ struct AuthBench: AsyncParsableCommand {
     defer { Task { await anonymous.close() } }
     for level in levels {
       let health: @Sendable () async throws -> Void = { _ = try await anonymous.health.check() }
-      try await report("Health/Check (no token)", level, server) {
+      try await reportScenario(width: 25, "Health/Check (no token)", level, server) {
         try await drive(concurrency: level, for: duration, health)
       }
       let whoami: @Sendable () async throws -> Void = { _ = try await user.users.whoAmI() }
-      try await report("WhoAmI (JWT, full chain)", level, server) {
+      try await reportScenario(width: 25, "WhoAmI (JWT, full chain)", level, server) {
         try await drive(concurrency: level, for: duration, whoami)
       }
     }
@@ -105,25 +105,4 @@ struct AuthBench: AsyncParsableCommand {
     }
   }
 
-  private func report(
-    _ name: String,
-    _ level: Int,
-    _ server: BenchServer,
-    _ scenario: () async throws -> BenchResult
-  ) async throws {
-    let cpuBefore = try server.cpuTime()
-    let result = try await scenario()
-    let cpu = (try server.cpuTime() - cpuBefore) / Double(max(result.count, 1)) * 1e6
-    print(
-      [
-        name.padding(toLength: 25, withPad: " ", startingAt: 0),
-        String(format: "%5d", level),
-        String(format: "%10d", result.count),
-        String(format: "%9.0f", result.rate),
-        String(format: "%9.1f", result.percentile(0.50)),
-        String(format: "%9.1f", result.percentile(0.99)),
-        String(format: "%18.1f", cpu),
-      ].joined(separator: " ")
-    )
-  }
 }

@@ -195,3 +195,28 @@ struct BenchError: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
 }
+
+/// Runs one scenario against `server` and prints a row: name, concurrency, requests, rate, p50,
+/// p99 (µs) and the server's CPU time per request.
+func reportScenario(
+  width: Int,
+  _ name: String,
+  _ level: Int,
+  _ server: BenchServer,
+  _ scenario: () async throws -> BenchResult
+) async throws {
+  let cpuBefore = try server.cpuTime()
+  let result = try await scenario()
+  let cpu = (try server.cpuTime() - cpuBefore) / Double(max(result.count, 1)) * 1e6
+  print(
+    [
+      name.padding(toLength: width, withPad: " ", startingAt: 0),
+      String(format: "%5d", level),
+      String(format: "%10d", result.count),
+      String(format: "%9.0f", result.rate),
+      String(format: "%9.1f", result.percentile(0.50)),
+      String(format: "%9.1f", result.percentile(0.99)),
+      String(format: "%18.1f", cpu),
+    ].joined(separator: " ")
+  )
+}

@@ -61,7 +61,7 @@ struct TenantsBench: AsyncParsableCommand {
         request.ownerPassword = "a long enough password"
         _ = try await client.tenants.createTenant(request)
       }
-      try await report("CreateTenant", level, server) {
+      try await reportScenario(width: 24, "CreateTenant", level, server) {
         try await drive(concurrency: level, for: duration, create)
       }
     }
@@ -77,7 +77,7 @@ struct TenantsBench: AsyncParsableCommand {
       let getTenant: @Sendable () async throws -> Void = {
         _ = try await client.tenants.getTenant(get)
       }
-      try await report("GetTenant (by slug)", level, server) {
+      try await reportScenario(width: 24, "GetTenant (by slug)", level, server) {
         try await drive(concurrency: level, for: duration, getTenant)
       }
     }
@@ -89,33 +89,12 @@ struct TenantsBench: AsyncParsableCommand {
       let read: @Sendable () async throws -> Void = {
         _ = try await client.audit.getAuditLog(getEntry, options: scoped)
       }
-      try await report("GetAuditLog (x-tenant)", level, server) {
+      try await reportScenario(width: 24, "GetAuditLog (x-tenant)", level, server) {
         try await drive(concurrency: level, for: duration, read)
       }
     }
   }
 
-  private func report(
-    _ name: String,
-    _ level: Int,
-    _ server: BenchServer,
-    _ scenario: () async throws -> BenchResult
-  ) async throws {
-    let cpuBefore = try server.cpuTime()
-    let result = try await scenario()
-    let cpu = (try server.cpuTime() - cpuBefore) / Double(max(result.count, 1)) * 1e6
-    print(
-      [
-        name.padding(toLength: 24, withPad: " ", startingAt: 0),
-        String(format: "%5d", level),
-        String(format: "%10d", result.count),
-        String(format: "%9.0f", result.rate),
-        String(format: "%9.1f", result.percentile(0.50)),
-        String(format: "%9.1f", result.percentile(0.99)),
-        String(format: "%18.1f", cpu),
-      ].joined(separator: " ")
-    )
-  }
 }
 
 /// Unique slug numbers across concurrent creators.

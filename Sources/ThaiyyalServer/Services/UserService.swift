@@ -564,10 +564,3 @@ struct SecurityPolicy: Sendable {
   var maxFailedLogins: Int64 = 5
   var lockoutMilliseconds: Int64 = 15 * 60 * 1000
 }
-
-extension Optional {
-  func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-    guard let value = self else { return nil }
-    return try await transform(value)
-  }
-}
