@@ -325,3 +325,30 @@ struct UserServiceTests {
     }
   }
 }
+
+@Suite("Suspended tenants")
+struct SuspendedTenantTests {
+  @Test(
+    "owners cannot change a suspended tenant's settings; the operator can resume it; logins still work"
+  )
+  func ownerAndOperator() async throws {
+    try await withTestServer(.inProcess) { server in
+      let fixture = try await Fixture.make(server)
+      _ = try await fixture.operatorClient.tenants.suspendTenant(.with { $0.tenant = "acme" })
+      var rename = Thaiyyal_V1_UpdateTenantRequest()
+      rename.tenant.slug = "acme"
+      rename.tenant.name = "Renamed"
+      rename.updateMask.paths = ["name"]
+      #expect(
+        await code { try await fixture.client(.owner).tenants.updateTenant(rename) }
+          == .failedPrecondition
+      )
+      _ = try await fixture.login("acme", "viewer")
+      let resumed = try await fixture.operatorClient.tenants.resumeTenant(
+        .with { $0.tenant = "acme" }
+      )
+      #expect(resumed.status == .active)
+      #expect(try await fixture.client(.owner).tenants.updateTenant(rename).name == "Renamed")
+    }
+  }
+}

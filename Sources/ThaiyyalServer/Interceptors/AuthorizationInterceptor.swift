@@ -3,7 +3,7 @@ import ThaiyyalProto
 import ThaiyyalRPC
 
 /// Applies ``AccessPolicies/table`` to every call: the rule for its method, then the tenant's
-/// state (a suspended tenant is read-only).
+/// state (a suspended tenant is read-only for its members).
 struct AuthorizationInterceptor: ServerInterceptor {
   let policies: [MethodDescriptor: AccessPolicy]
   let denials: DenialRecorder
@@ -56,8 +56,9 @@ struct AuthorizationInterceptor: ServerInterceptor {
         }
       }
     }
+    // The operator may still act in a suspended tenant (to resume or repair it); its members may not.
     if policy.mutates, let tenant = context.resolvedTenant, tenant.status == .suspended,
-      context.descriptor.service != "thaiyyal.v1.TenantService"
+      context.principal?.isOperator != true
     {
       throw RPCError(
         .failedPrecondition,

@@ -50,7 +50,7 @@ enum AccessPolicies {
     add(Tenants.getUsage, .member(.viewer, mutates: false))
 
     typealias Users = Thaiyyal_V1_UserService.Method
-    add(Users.login, .public(mutates: true))
+    add(Users.login, .public())
     add(Users.whoAmI, .authenticated())
     add(Users.createUser, .member(.admin, mutates: true))
     add(Users.getUser, .member(.viewer, mutates: false))
