@@ -8,9 +8,18 @@ import ThaiyyalStore
 ///
 /// Calls aimed at no known tenant are only logged: an anonymous caller cannot make the server write
 /// to the database for a tenant that does not exist.
+///
+/// Refused calls skip the rate limit (it comes later in the chain), so the entries a tenant can be
+/// made to write are themselves limited: beyond 5 a second (bursts of 20) they are only logged.
 struct DenialRecorder: Sendable {
   let store: SQLiteStore
   let tenants: TenantDirectory
+  private let budget = TokenBuckets()
+
+  init(store: SQLiteStore, tenants: TenantDirectory) {
+    self.store = store
+    self.tenants = tenants
+  }
 
   func record(_ context: ServerContext, error: RPCError, tenantHint: TenantID?) async {
     context.logger.info(
@@ -22,7 +31,7 @@ struct DenialRecorder: Sendable {
     {
       tenantID = (try? await tenants.tenant(key))?.id
     }
-    guard let tenantID else { return }
+    guard let tenantID, budget.take(tenantID, rate: 5, burst: 20, now: .now) == nil else { return }
     let entry = context.auditContext.entry(
       tenant: tenantID,
       action: "auth.denied",

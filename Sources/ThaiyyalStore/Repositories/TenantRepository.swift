@@ -47,7 +47,7 @@ public struct TenantRepository {
     .map(Self.tenant)
   }
 
-  /// Tenants oldest first, filtered, a page at a time (the cursor is the last id).
+  /// Tenants newest first (ids are time-ordered), filtered, a page at a time (the cursor is the last id).
   public func list(statuses: [Tenant.Status], plan: Plan?, page: PageRequest) throws -> Page<Tenant>
   {
     var conditions = ["status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))"]
@@ -57,14 +57,14 @@ public struct TenantRepository {
       arguments += [plan.rawValue]
     }
     if let after = page.after {
-      conditions.append("id > ?")
+      conditions.append("id < ?")
       arguments += [after]
     }
     arguments += [page.size + 1]
     let rows = try db.fetchRows(
       """
       SELECT \(Self.columns) FROM tenants WHERE \(conditions.joined(separator: " AND "))
-      ORDER BY id LIMIT ?
+      ORDER BY id DESC LIMIT ?
       """,
       arguments
     )
