@@ -48,6 +48,8 @@ let package = Package(
     ),
     // Domain values shared by everything below the services: ids, roles, plans, tenant scope, errors.
     .target(name: "ThaiyyalCore"),
+    // The Thaiyyal workflow engine: model, validation, expressions, node executors. Pure: no I/O.
+    .target(name: "ThaiyyalEngine", dependencies: ["ThaiyyalCore"]),
     // SQLite through GRDB: migrations, records and tenant-scoped repositories.
     .target(
       name: "ThaiyyalStore",
@@ -142,6 +144,10 @@ let package = Package(
     .testTarget(
       name: "ThaiyyalCoreTests",
       dependencies: ["ThaiyyalCore"]
+    ),
+    .testTarget(
+      name: "ThaiyyalEngineTests",
+      dependencies: ["ThaiyyalEngine"]
     ),
     .testTarget(
       name: "ThaiyyalStoreTests",

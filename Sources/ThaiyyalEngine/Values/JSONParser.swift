@@ -1,0 +1,296 @@
+/// Parses JSON text into ``JSONValue`` without recursion, so hostile nesting cannot overflow the
+/// stack, and with a nesting limit that answers with a clear error instead.
+///
+/// Follows Go's `encoding/json` where workflows can tell: numbers become doubles, a repeated object
+/// key keeps its last value, invalid UTF-8 inside strings is replaced with U+FFFD.
+public struct JSONParser {
+  /// The deepest nesting accepted.
+  public var maxDepth: Int
+
+  public init(maxDepth: Int = 512) {
+    self.maxDepth = maxDepth
+  }
+
+  /// A parse failure with the byte offset where it was found.
+  public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var description: String { "invalid JSON at offset \(offset): \(message)" }
+  }
+
+  public func parse(_ text: String) throws(Failure) -> JSONValue {
+    var bytes = Array(text.utf8)
+    bytes.append(0)
+    return try parse(bytes: bytes, count: bytes.count - 1)
+  }
+
+  public func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    var padded = bytes
+    padded.append(0)
+    return try parse(bytes: padded, count: bytes.count)
+  }
+
+  /// A container being filled.
+  private enum Frame {
+    case array([JSONValue])
+    case object([String: JSONValue], key: String?)
+  }
+
+  private func parse(bytes: [UInt8], count: Int) throws(Failure) -> JSONValue {
+    var index = 0
+    var stack: [Frame] = []
+    func fail(_ message: String) -> Failure { Failure(message: message, offset: index) }
+    func skipSpace() {
+      while index < count,
+        bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+      {
+        index += 1
+      }
+    }
+
+    skipSpace()
+    var result: JSONValue?
+    while true {
+      // Read one value, or open a container.
+      skipSpace()
+      guard index < count else { throw fail("unexpected end of input") }
+      var value: JSONValue
+      switch bytes[index] {
+      case UInt8(ascii: "{"):
+        guard stack.count < maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        skipSpace()
+        if index < count, bytes[index] == UInt8(ascii: "}") {
+          index += 1
+          value = .object([:])
+        } else {
+          stack.append(.object([:], key: try readKey(bytes, count, &index)))
+          continue
+        }
+      case UInt8(ascii: "["):
+        guard stack.count < maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        skipSpace()
+        if index < count, bytes[index] == UInt8(ascii: "]") {
+          index += 1
+          value = .array([])
+        } else {
+          stack.append(.array([]))
+          continue
+        }
+      case UInt8(ascii: "\""):
+        value = .string(try readString(bytes, count, &index))
+      case UInt8(ascii: "t"):
+        try expect("true", bytes, count, &index)
+        value = .bool(true)
+      case UInt8(ascii: "f"):
+        try expect("false", bytes, count, &index)
+        value = .bool(false)
+      case UInt8(ascii: "n"):
+        try expect("null", bytes, count, &index)
+        value = .null
+      default:
+        value = .number(try readNumber(bytes, count, &index))
+      }
+
+      // Attach it to the open container, closing containers as they end.
+      while true {
+        guard var frame = stack.popLast() else {
+          result = value
+          break
+        }
+        skipSpace()
+        switch frame {
+        case .array(var items):
+          items.append(value)
+          guard index < count else { throw fail("unexpected end of input in an array") }
+          if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            stack.append(.array(items))
+          } else if bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            value = .array(items)
+            continue
+          } else {
+            throw fail("expected ',' or ']'")
+          }
+        case .object(var fields, let key):
+          fields[key!] = value
+          guard index < count else { throw fail("unexpected end of input in an object") }
+          if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            skipSpace()
+            frame = .object(fields, key: try readKey(bytes, count, &index))
+            stack.append(frame)
+          } else if bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            value = .object(fields)
+            continue
+          } else {
+            throw fail("expected ',' or '}'")
+          }
+        }
+        break
+      }
+      if let result {
+        skipSpace()
+        guard index == count else { throw fail("unexpected data after the value") }
+        return result
+      }
+    }
+  }
+
+  /// Reads `"key"` and the colon after it.
+  private func readKey(_ bytes: [UInt8], _ count: Int, _ index: inout Int) throws(Failure) -> String
+  {
+    guard index < count, bytes[index] == UInt8(ascii: "\"") else {
+      throw Failure(message: "expected a string key", offset: index)
+    }
+    let key = try readString(bytes, count, &index)
+    while index < count,
+      bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+    {
+      index += 1
+    }
+    guard index < count, bytes[index] == UInt8(ascii: ":") else {
+      throw Failure(message: "expected ':' after an object key", offset: index)
+    }
+    index += 1
+    return key
+  }
+
+  private func expect(
+    _ word: StaticString,
+    _ bytes: [UInt8],
+    _ count: Int,
+    _ index: inout Int
+  ) throws(Failure) {
+    let length = word.utf8CodeUnitCount
+    guard index + length <= count else {
+      throw Failure(message: "unexpected end of input", offset: index)
+    }
+    for offset in 0 ..< length where bytes[index + offset] != word.utf8Start[offset] {
+      throw Failure(message: "invalid literal", offset: index)
+    }
+    index += length
+  }
+
+  private func readNumber(
+    _ bytes: [UInt8],
+    _ count: Int,
+    _ index: inout Int
+  ) throws(Failure) -> Double {
+    let start = index
+    func digit(_ i: Int) -> Bool { i < count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+    if index < count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+    guard digit(index) else { throw Failure(message: "invalid value", offset: start) }
+    if bytes[index] == UInt8(ascii: "0") {
+      index += 1
+    } else {
+      while digit(index) { index += 1 }
+    }
+    if index < count, bytes[index] == UInt8(ascii: ".") {
+      index += 1
+      guard digit(index) else { throw Failure(message: "invalid number", offset: start) }
+      while digit(index) { index += 1 }
+    }
+    if index < count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+      index += 1
+      if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+        index += 1
+      }
+      guard digit(index) else { throw Failure(message: "invalid number", offset: start) }
+      while digit(index) { index += 1 }
+    }
+    guard index - start <= 1024 else {
+      throw Failure(message: "number literal too long", offset: start)
+    }
+    let text = String(decoding: bytes[start ..< index], as: UTF8.self)
+    guard let value = Double(text), value.isFinite else {
+      throw Failure(message: "number out of range", offset: start)
+    }
+    return value
+  }
+
+  private func readString(
+    _ bytes: [UInt8],
+    _ count: Int,
+    _ index: inout Int
+  ) throws(Failure) -> String {
+    let start = index
+    index += 1
+    var out: [UInt8] = []
+    var runStart = index
+    while true {
+      guard index < count else { throw Failure(message: "unterminated string", offset: start) }
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "\"") {
+        out.append(contentsOf: bytes[runStart ..< index])
+        index += 1
+        return String(decoding: out, as: UTF8.self)
+      }
+      if byte < 0x20 {
+        throw Failure(message: "control character in a string", offset: index)
+      }
+      if byte != UInt8(ascii: "\\") {
+        index += 1
+        continue
+      }
+      out.append(contentsOf: bytes[runStart ..< index])
+      index += 1
+      guard index < count else { throw Failure(message: "unterminated string", offset: start) }
+      let escape = bytes[index]
+      index += 1
+      switch escape {
+      case UInt8(ascii: "\""): out.append(0x22)
+      case UInt8(ascii: "\\"): out.append(0x5C)
+      case UInt8(ascii: "/"): out.append(0x2F)
+      case UInt8(ascii: "b"): out.append(0x08)
+      case UInt8(ascii: "f"): out.append(0x0C)
+      case UInt8(ascii: "n"): out.append(0x0A)
+      case UInt8(ascii: "r"): out.append(0x0D)
+      case UInt8(ascii: "t"): out.append(0x09)
+      case UInt8(ascii: "u"):
+        var scalar = try readHex4(bytes, count, &index)
+        if (0xD800 ..< 0xDC00).contains(scalar), index + 1 < count,
+          bytes[index] == UInt8(ascii: "\\"),
+          bytes[index + 1] == UInt8(ascii: "u")
+        {
+          var lookahead = index + 2
+          let low = try readHex4(bytes, count, &lookahead)
+          if (0xDC00 ..< 0xE000).contains(low) {
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            index = lookahead
+          }
+        }
+        let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+        out.append(contentsOf: Array(String(Character(character)).utf8))
+      default:
+        throw Failure(message: "invalid escape", offset: index - 1)
+      }
+      runStart = index
+    }
+  }
+
+  private func readHex4(
+    _ bytes: [UInt8],
+    _ count: Int,
+    _ index: inout Int
+  ) throws(Failure) -> UInt32 {
+    guard index + 4 <= count else { throw Failure(message: "invalid \\u escape", offset: index) }
+    var value: UInt32 = 0
+    for _ in 0 ..< 4 {
+      let byte = bytes[index]
+      let digit: UInt32
+      switch byte {
+      case 0x30 ... 0x39: digit = UInt32(byte - 0x30)
+      case 0x41 ... 0x46: digit = UInt32(byte - 0x41 + 10)
+      case 0x61 ... 0x66: digit = UInt32(byte - 0x61 + 10)
+      default: throw Failure(message: "invalid \\u escape", offset: index)
+      }
+      value = value << 4 | digit
+      index += 1
+    }
+    return value
+  }
+}

@@ -1,0 +1,110 @@
+/// Writes ``JSONValue`` as Go's `encoding/json` does: object keys sorted, numbers in Go's JSON
+/// format, `<`, `>` and `&` escaped as `\u003c` and friends (Go's HTML-safe default), U+2028 and
+/// U+2029 escaped. Non-finite numbers (which JSON cannot hold) are written as `null`.
+public struct JSONWriter {
+  /// Indentation per level; `nil` for compact output.
+  public var indent: String?
+
+  public init(indent: String? = nil) {
+    self.indent = indent
+  }
+
+  public func string(_ value: JSONValue) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(256)
+    write(value, into: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Iterative, so deep values cannot overflow the stack.
+  public func write(_ value: JSONValue, into out: inout [UInt8]) {
+    enum Step {
+      case value(JSONValue, level: Int)
+      case raw(String)
+      case newline(level: Int)
+    }
+    var steps: [Step] = [.value(value, level: 0)]
+    while let step = steps.popLast() {
+      switch step {
+      case .raw(let text):
+        out.append(contentsOf: text.utf8)
+      case .newline(let level):
+        if let indent {
+          out.append(0x0A)
+          for _ in 0 ..< level { out.append(contentsOf: indent.utf8) }
+        }
+      case .value(let value, let level):
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let bool): out.append(contentsOf: (bool ? "true" : "false").utf8)
+        case .number(let number): out.append(contentsOf: GoNumberFormat.json(number).utf8)
+        case .string(let string): Self.writeString(string, into: &out)
+        case .array(let items):
+          guard !items.isEmpty else {
+            out.append(contentsOf: "[]".utf8)
+            continue
+          }
+          out.append(UInt8(ascii: "["))
+          var pending: [Step] = []
+          for (index, item) in items.enumerated() {
+            if index > 0 { pending.append(.raw(",")) }
+            pending.append(.newline(level: level + 1))
+            pending.append(.value(item, level: level + 1))
+          }
+          pending.append(.newline(level: level))
+          pending.append(.raw("]"))
+          steps.append(contentsOf: pending.reversed())
+        case .object(let fields):
+          guard !fields.isEmpty else {
+            out.append(contentsOf: "{}".utf8)
+            continue
+          }
+          out.append(UInt8(ascii: "{"))
+          var pending: [Step] = []
+          for (index, key) in fields.keys.sorted(by: Self.byteOrder).enumerated() {
+            if index > 0 { pending.append(.raw(",")) }
+            pending.append(.newline(level: level + 1))
+            var keyBytes: [UInt8] = []
+            Self.writeString(key, into: &keyBytes)
+            pending.append(
+              .raw(String(decoding: keyBytes, as: UTF8.self) + (indent == nil ? ":" : ": "))
+            )
+            pending.append(.value(fields[key]!, level: level + 1))
+          }
+          pending.append(.newline(level: level))
+          pending.append(.raw("}"))
+          steps.append(contentsOf: pending.reversed())
+        }
+      }
+    }
+  }
+
+  /// Go sorts map keys by their bytes.
+  static func byteOrder(_ a: String, _ b: String) -> Bool {
+    a.utf8.lexicographicallyPrecedes(b.utf8)
+  }
+
+  static func writeString(_ string: String, into out: inout [UInt8]) {
+    let hex = Array("0123456789abcdef".utf8)
+    out.append(UInt8(ascii: "\""))
+    for scalar in string.unicodeScalars {
+      switch scalar.value {
+      case 0x22: out.append(contentsOf: [0x5C, 0x22])
+      case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+      case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+      case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+      case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+      case 0x00 ..< 0x20, 0x3C, 0x3E, 0x26, 0x2028, 0x2029:
+        let v = scalar.value
+        out.append(contentsOf: Array("\\u".utf8))
+        out.append(contentsOf: [
+          hex[Int(v >> 12 & 0xF)], hex[Int(v >> 8 & 0xF)], hex[Int(v >> 4 & 0xF)],
+          hex[Int(v & 0xF)],
+        ])
+      default:
+        out.append(contentsOf: Array(String(Character(scalar)).utf8))
+      }
+    }
+    out.append(UInt8(ascii: "\""))
+  }
+}
