@@ -12,7 +12,7 @@ struct Thaiyyal: AsyncParsableCommand {
       ServeCommand.self, HealthCommand.self, LoginCommand.self, LogoutCommand.self,
       WhoAmICommand.self,
       TenantCommand.self, UserCommand.self, AuditCommand.self, TokenCommand.self,
-      MigrateCommand.self,
+      MigrateCommand.self, RunCommand.self, ValidateCommand.self,
       BenchCommand.self,
     ]
   )

@@ -34,7 +34,7 @@ struct JSONValueTests {
     let value = try JSONParser().parse(
       #"{"b": [1, 2.5, true, null], "a": "x<y>&\"z\"\n", "c": {}}"#
     )
-    #expect(value["b"] == [1, 2.5, true, nil])
+    #expect(value["b"] == [1, 2.5, true, .null])
     #expect(value["a"] == .string("x<y>&\"z\"\n"))
     let text = JSONWriter().string(value)
     #expect(text == #"{"a":"x\u003cy\u003e\u0026\"z\"\n","b":[1,2.5,true,null],"c":{}}"#)

@@ -1,0 +1,16 @@
+/// The protection limits of one run (ENGINE.md section 8). The server sets them from the tenant's
+/// plan; the defaults are the original engine's server defaults.
+public struct EngineLimits: Sendable, Hashable {
+  public var maxNodes = 1000
+  public var maxEdges = 10_000
+  /// Bytes of the definition's JSON text.
+  public var maxPayloadBytes = 1 << 20
+  /// Nesting depth of the definition's JSON.
+  public var maxPayloadDepth = 64
+  /// Node runs per execution (nodes run once each today; loops will count more).
+  public var maxNodeExecutions = 10_000
+  /// Wall-clock limit of a run.
+  public var maxExecutionTime: Duration = .seconds(60)
+
+  public init() {}
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import ThaiyyalEngine
+
+/// `thaiyyal run FILE.json`: runs a workflow file offline, with no server, and prints the `Result`.
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a workflow file offline and print its Result as JSON."
+  )
+
+  @Argument(help: "The workflow definition (JSON).") var file: String
+  @Flag(help: "Indent the output.") var pretty = false
+
+  func run() async throws {
+    let definition = try readDefinition(file)
+    let result = await WorkflowEngine().run(definition: definition)
+    print(JSONWriter(indent: pretty ? "  " : nil).string(result.json))
+    if !result.succeeded { throw ExitCode(1) }
+  }
+}
+
+/// `thaiyyal validate FILE.json`: prints every problem of a definition; exits 1 when there is one.
+struct ValidateCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract: "Check a workflow file and print every problem."
+  )
+
+  @Argument(help: "The workflow definition (JSON).") var file: String
+
+  func run() async throws {
+    let definition = try readDefinition(file)
+    do {
+      let workflow = try WorkflowDecoder().decode(definition)
+      print("valid: \(workflow.nodes.count) nodes, \(workflow.edges.count) edges")
+    } catch {
+      for problem in error.problems { print("\(problem.field): \(problem.message)") }
+      throw ExitCode(1)
+    }
+  }
+}
+
+private func readDefinition(_ path: String) throws -> String {
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw UsageError("cannot read \(path)")
+  }
+  return String(decoding: data, as: UTF8.self)
+}
