@@ -1,7 +1,9 @@
-/// What a node's executor sees: its data and the results of its feeding nodes, in edge order.
+/// What a node's executor sees: its data, the results of its feeding nodes in edge order, and the
+/// run's shared state (variables, the accumulator, the counter).
 struct NodeInvocation {
   let node: Node
   let inputs: [JSONValue]
+  let state: RunState
 
   var data: [String: JSONValue] { node.data ?? [:] }
   /// `inputs[0]`, the input most nodes use.
@@ -17,4 +19,26 @@ struct NodeFailure: Error {
 /// Runs one node type.
 protocol NodeExecutor: Sendable {
   func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue
+}
+
+/// State one run's nodes share, in the order they run. Confined to its run; never shared between
+/// runs.
+final class RunState {
+  let limits: EngineLimits
+  var variables: [String: JSONValue] = [:]
+  var accumulator: JSONValue?
+  var counter: Double = 0
+
+  init(limits: EngineLimits) {
+    self.limits = limits
+  }
+}
+
+extension JSONValue {
+  /// The error-marker object array nodes return for a non-array input (ENGINE.md section 7).
+  static func notAnArray(_ input: JSONValue) -> JSONValue {
+    .object([
+      "error": "input is not an array", "input": input, "original_type": .string(input.goTypeName),
+    ])
+  }
 }

@@ -35,6 +35,7 @@ public struct WorkflowEngine: Sendable {
     var nodeRuns: [NodeRun] = []
     var executed = 0
     var failure: String?
+    let state = RunState(limits: limits)
 
     for index in plan.order {
       if Task.isCancelled {
@@ -64,7 +65,7 @@ public struct WorkflowEngine: Sendable {
       let start = ContinuousClock.now
       do {
         results[index] = try Self.executor(for: node.type).execute(
-          NodeInvocation(node: node, inputs: inputs)
+          NodeInvocation(node: node, inputs: inputs, state: state)
         )
         nodeRuns.append(
           NodeRun(nodeID: node.id, nodeType: node.type, status: .completed, duration: .now - start)
@@ -156,6 +157,17 @@ public struct WorkflowEngine: Sendable {
     case "text_operation": TextOperationNode()
     case "visualization": PassThroughNode(requiresInput: true)
     case "renderer": PassThroughNode(requiresInput: false)
+    case "extract": ExtractNode()
+    case "transform": TransformNode()
+    case "variable": VariableNode()
+    case "accumulator": AccumulatorNode()
+    case "counter": CounterNode()
+    case "range": RangeNode()
+    case "slice": SliceNode()
+    case "reverse": ReverseNode()
+    case "compact": CompactNode()
+    case "join": JoinNode()
+    case "split": SplitNode()
     default: UnsupportedNode(type: type)
     }
   }

@@ -9,6 +9,11 @@ public struct EngineLimits: Sendable, Hashable {
   public var maxPayloadDepth = 64
   /// Node runs per execution (nodes run once each today; loops will count more).
   public var maxNodeExecutions = 10_000
+  /// Values a variable node may store (ENGINE.md section 8).
+  public var maxStringBytes = 1 << 20
+  public var maxArrayLength = 10_000
+  public var maxValueDepth = 32
+  public var maxVariables = 1000
   /// Wall-clock limit of a run.
   public var maxExecutionTime: Duration = .seconds(60)
 
