@@ -18,7 +18,7 @@ struct NodeFailure: Error {
 
 /// Runs one node type.
 protocol NodeExecutor: Sendable {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue
 }
 
 /// State one run's nodes share, in the order they run. Confined to its run; never shared between
@@ -28,6 +28,11 @@ final class RunState {
   var variables: [String: JSONValue] = [:]
   var accumulator: JSONValue?
   var counter: Double = 0
+  /// Context values by name (variables win over constants on a clash).
+  var contextVariables: [String: JSONValue] = [:]
+  var contextConstants: [String: JSONValue] = [:]
+  /// The per-run cache: value and expiry (nanoseconds of the run's clock).
+  var cache: [String: (value: JSONValue, expires: ContinuousClock.Instant)] = [:]
 
   init(limits: EngineLimits) {
     self.limits = limits

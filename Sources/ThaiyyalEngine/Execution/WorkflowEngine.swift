@@ -64,7 +64,7 @@ public struct WorkflowEngine: Sendable {
       }
       let start = ContinuousClock.now
       do {
-        results[index] = try Self.executor(for: node.type).execute(
+        results[index] = try await Self.executor(for: node.type).execute(
           NodeInvocation(node: node, inputs: inputs, state: state)
         )
         nodeRuns.append(
@@ -168,6 +168,14 @@ public struct WorkflowEngine: Sendable {
     case "compact": CompactNode()
     case "join": JoinNode()
     case "split": SplitNode()
+    case "for_each": ForEachNode()
+    case "context_variable": ContextNode(constant: false)
+    case "context_constant": ContextNode(constant: true)
+    case "try_catch": TryCatchNode()
+    case "retry": RetryNode()
+    case "timeout": TimeoutNode()
+    case "delay": DelayNode()
+    case "cache": CacheNode()
     default: UnsupportedNode(type: type)
     }
   }
@@ -184,7 +192,7 @@ public struct WorkflowEngine: Sendable {
 struct UnsupportedNode: NodeExecutor {
   let type: String
 
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     throw NodeFailure("node type \(type) is not supported by this engine yet")
   }
 }

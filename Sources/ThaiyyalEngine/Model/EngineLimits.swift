@@ -14,6 +14,9 @@ public struct EngineLimits: Sendable, Hashable {
   public var maxArrayLength = 10_000
   public var maxValueDepth = 32
   public var maxVariables = 1000
+  /// The longest a delay node really sleeps; longer delays are cut to it (the run still reports
+  /// the duration as given).
+  public var maxDelay: Duration = .seconds(1)
   /// Wall-clock limit of a run.
   public var maxExecutionTime: Duration = .seconds(60)
 

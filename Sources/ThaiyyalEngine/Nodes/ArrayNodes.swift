@@ -2,7 +2,7 @@
 struct RangeNode: NodeExecutor {
   static let maxItems = 10_000
 
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     let start = invocation.data["start"]?.numberValue ?? 0
     let end = invocation.data["end"]?.numberValue ?? 10
     let step = invocation.data["step"]?.numberValue ?? 1
@@ -33,7 +33,7 @@ struct RangeNode: NodeExecutor {
 
 /// `slice`: a part of an array; negative positions count from the end, all clamped.
 struct SliceNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard let input = invocation.input else { throw NodeFailure("slice node requires input") }
     guard case .array(let items) = input else { return .notAnArray(input) }
     let count = items.count
@@ -65,7 +65,7 @@ struct SliceNode: NodeExecutor {
 
 /// `reverse`: the array backwards.
 struct ReverseNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard let input = invocation.input else { throw NodeFailure("reverse node requires input") }
     guard case .array(let items) = input else { return .notAnArray(input) }
     return ["reversed": .array(items.reversed()), "count": .number(Double(items.count))]
@@ -74,7 +74,7 @@ struct ReverseNode: NodeExecutor {
 
 /// `compact`: drops nulls (and NaN), and with `remove_empty` also empty strings.
 struct CompactNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard let input = invocation.input else { throw NodeFailure("compact node requires input") }
     guard case .array(let items) = input else { return .notAnArray(input) }
     let removeEmpty = invocation.data["remove_empty"] == .bool(true)

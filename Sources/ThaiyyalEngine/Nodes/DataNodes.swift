@@ -1,6 +1,6 @@
 /// `extract`: one top-level field (`field`, dots are literal) or several (`fields`) of an object.
 struct ExtractNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard let input = invocation.input else { throw NodeFailure("extract node requires input") }
     guard case .object(let object) = input else {
       throw NodeFailure("extract node requires object input, got \(input.goTypeName)")
@@ -22,7 +22,7 @@ struct ExtractNode: NodeExecutor {
 /// `transform`: to_array, to_object, flatten, keys, values (keys and values sorted by key, where
 /// the original's order is random).
 struct TransformNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard let input = invocation.input else { throw NodeFailure("transform node requires input") }
     let kind = invocation.data["transform_type"]?.stringValue ?? ""
     switch kind {
@@ -70,7 +70,7 @@ struct TransformNode: NodeExecutor {
 /// `join`: combine inputs (`all`), or take the first (`any`, `first`). No waiting: it is an
 /// ordinary node.
 struct JoinNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard let input = invocation.input else {
       throw NodeFailure("join node requires at least one input")
     }
@@ -93,7 +93,7 @@ struct JoinNode: NodeExecutor {
 
 /// `split`: hands its input to every named path (it does not gate edges).
 struct SplitNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard let input = invocation.input else { throw NodeFailure("split node requires input") }
     let paths = invocation.data["paths"] ?? .array([])
     var outputs: [String: JSONValue] = [:]

@@ -3,7 +3,7 @@ struct ConstantNode: NodeExecutor {
   let field: String
   let dataName: String
 
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard invocation.node.data != nil else { throw NodeFailure("expected \(dataName), got <nil>") }
     return invocation.data[field] ?? .null
   }
@@ -13,7 +13,7 @@ struct ConstantNode: NodeExecutor {
 struct PassThroughNode: NodeExecutor {
   let requiresInput: Bool
 
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard let input = invocation.input else {
       if requiresInput { throw NodeFailure("visualization needs at least 1 input") }
       return .null

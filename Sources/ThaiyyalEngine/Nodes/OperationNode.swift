@@ -1,6 +1,6 @@
 /// `operation`: add, subtract, multiply or divide the first two inputs (numbers, no coercion).
 struct OperationNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard invocation.node.data != nil else {
       throw NodeFailure("expected OperationData, got <nil>")
     }

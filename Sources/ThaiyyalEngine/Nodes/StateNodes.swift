@@ -1,6 +1,6 @@
 /// `variable`: set or get a workflow variable; set values are checked against the limits.
 struct VariableNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     let name = invocation.data["var_name"]?.stringValue ?? ""
     let operation = invocation.data["var_op"]?.stringValue ?? ""
     let state = invocation.state
@@ -57,7 +57,7 @@ struct VariableNode: NodeExecutor {
 
 /// `accumulator`: one value per run shared by all accumulator nodes, folded by `accum_op`.
 struct AccumulatorNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     let operation = invocation.data["accum_op"]?.stringValue ?? ""
     let state = invocation.state
     let initial: JSONValue
@@ -101,7 +101,7 @@ struct AccumulatorNode: NodeExecutor {
 /// `counter`: one counter per run (from 0), reset to `initial_value` on every run of a node that
 /// has one, then increment, decrement, reset or get.
 struct CounterNode: NodeExecutor {
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     let operation = invocation.data["counter_op"]?.stringValue ?? ""
     let state = invocation.state
     let initial = invocation.data["initial_value"]?.numberValue

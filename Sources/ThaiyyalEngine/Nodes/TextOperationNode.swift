@@ -3,7 +3,7 @@ struct TextOperationNode: NodeExecutor {
   /// Repeated text longer than this is refused instead of exhausting memory.
   static let maxOutputBytes = 1 << 20
 
-  func execute(_ invocation: NodeInvocation) throws(NodeFailure) -> JSONValue {
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard invocation.node.data != nil else {
       throw NodeFailure("expected TextOperationData, got <nil>")
     }

@@ -1,0 +1,171 @@
+/// `context_variable` / `context_constant`: named values for expressions (`context.<name>`),
+/// converted by their declared type.
+struct ContextNode: NodeExecutor {
+  let constant: Bool
+
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
+    let kind = constant ? "const" : "variable"
+    let nodeName = constant ? "context_constant" : "context_variable"
+    let state = invocation.state
+    if case .array(let entries)? = invocation.data["context_values"], !entries.isEmpty {
+      var values: [String: JSONValue] = [:]
+      for entry in entries {
+        let name = entry["name"]?.stringValue ?? ""
+        let type = entry["type"]?.stringValue ?? "string"
+        do {
+          values[name] = try Self.convert(entry["value"] ?? .null, to: type)
+        } catch {
+          throw NodeFailure(
+            "\(nodeName) node: error converting \(name) (\(type)): \(error.message)"
+          )
+        }
+      }
+      for (name, value) in values {
+        if constant {
+          state.contextConstants[name] = value
+        } else {
+          state.contextVariables[name] = value
+        }
+      }
+      return ["type": .string(kind), constant ? "constants" : "variables": .object(values)]
+    }
+    let name = invocation.data["context_name"]?.stringValue ?? ""
+    guard let value = invocation.data["context_value"], value != .null else {
+      throw NodeFailure("\(nodeName) node: context_value is required")
+    }
+    if constant {
+      state.contextConstants[name] = value
+    } else {
+      state.contextVariables[name] = value
+    }
+    return ["type": .string(kind), "name": .string(name), "value": value]
+  }
+
+  static func convert(_ value: JSONValue, to type: String) throws(NodeFailure) -> JSONValue {
+    switch type {
+    case "string":
+      return .string(value.text)
+    case "number":
+      if case .number = value { return value }
+      if case .string(let text) = value, let number = Double(text.trimmingWhitespace()) {
+        return .number(number)
+      }
+      throw NodeFailure("cannot convert \(value.text) to number")
+    case "boolean":
+      switch value {
+      case .bool: return value
+      case .number(let number): return .bool(number != 0)
+      case .string(let text):
+        if ["1", "t", "T", "TRUE", "true", "True"].contains(text) { return true }
+        if ["0", "f", "F", "FALSE", "false", "False"].contains(text) { return false }
+        throw NodeFailure("cannot convert \(text) to boolean")
+      default: throw NodeFailure("cannot convert \(value.text) to boolean")
+      }
+    case "time_string":
+      guard case .string(let text) = value, RFC3339.isValid(text) else {
+        throw NodeFailure("value must be an RFC 3339 time")
+      }
+      return value
+    case "epoch_second", "epoch_ms":
+      let seconds: Double
+      switch value {
+      case .number(let number): seconds = type == "epoch_ms" ? number / 1000 : number
+      case .string(let text):
+        guard let integer = Int64(text) else {
+          throw NodeFailure("cannot convert \(text) to an epoch time")
+        }
+        seconds = type == "epoch_ms" ? Double(integer) / 1000 : Double(integer)
+      default: throw NodeFailure("cannot convert \(value.text) to an epoch time")
+      }
+      return .string(RFC3339.format(epochSeconds: seconds))
+    case "null":
+      return .null
+    default:
+      throw NodeFailure("unsupported type \(type)")
+    }
+  }
+}
+
+extension JSONValue {
+  /// Go's `%v` rendering of scalars (numbers per ENGINE.md section 9, null as `<nil>`); containers as
+  /// JSON (the original prints Go's map syntax there, which nothing should depend on).
+  var text: String {
+    switch self {
+    case .null: "<nil>"
+    case .bool(let value): value ? "true" : "false"
+    case .number(let value): GoNumberFormat.text(value)
+    case .string(let value): value
+    case .array, .object: JSONWriter().string(self)
+    }
+  }
+}
+
+extension String {
+  func trimmingWhitespace() -> Substring {
+    var slice = Substring(self)
+    while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
+    while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
+    return slice
+  }
+}
+
+/// RFC 3339 times in UTC, without Foundation (the engine is pure).
+enum RFC3339 {
+  /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+  static func isValid(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    func digits(_ range: Range<Int>) -> Bool {
+      range.upperBound <= bytes.count && range.allSatisfy { bytes[$0] >= 0x30 && bytes[$0] <= 0x39 }
+    }
+    guard bytes.count >= 20, digits(0 ..< 4), bytes[4] == 0x2D, digits(5 ..< 7), bytes[7] == 0x2D,
+      digits(8 ..< 10),
+      bytes[10] == 0x54 || bytes[10] == 0x74, digits(11 ..< 13), bytes[13] == 0x3A,
+      digits(14 ..< 16),
+      bytes[16] == 0x3A, digits(17 ..< 19)
+    else { return false }
+    var index = 19
+    if bytes[index] == 0x2E {
+      index += 1
+      let start = index
+      while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+      guard index > start else { return false }
+    }
+    guard index < bytes.count else { return false }
+    if bytes[index] == 0x5A || bytes[index] == 0x7A { return index + 1 == bytes.count }
+    guard bytes[index] == 0x2B || bytes[index] == 0x2D, index + 6 == bytes.count else {
+      return false
+    }
+    return digits(index + 1 ..< index + 3) && bytes[index + 3] == 0x3A
+      && digits(index + 4 ..< index + 6)
+  }
+
+  /// A UTC time as Go prints `time.Time` in RFC 3339 (fraction only when non-zero).
+  static func format(epochSeconds: Double) -> String {
+    let whole = Int64(epochSeconds.rounded(.down))
+    let nanos = Int64(((epochSeconds - Double(whole)) * 1e9).rounded())
+    let days = whole >= 0 ? whole / 86_400 : (whole - 86_399) / 86_400
+    let secondOfDay = whole - days * 86_400
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    func pad(_ value: Int64, _ width: Int) -> String {
+      let text = String(value)
+      return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+    var out = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+    out +=
+      "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+    if nanos > 0 {
+      var fraction = pad(nanos, 9)
+      while fraction.hasSuffix("0") { fraction.removeLast() }
+      out += "." + fraction
+    }
+    return out + "Z"
+  }
+}
