@@ -146,10 +146,10 @@ struct ExecutionTests {
 
   @Test("a known node type without an executor yet fails when reached, never silently")
   func unsupported() async {
-    let result = await run(#"{"nodes": [{"id": "e", "data": {"expression": "1 + 1"}}]}"#)
+    let result = await run(#"{"nodes": [{"id": "e", "type": "sort"}]}"#)
     #expect(
       result.errors == [
-        "error executing node e: node type expression is not supported by this engine yet"
+        "error executing node e: node type sort is not supported by this engine yet"
       ]
     )
   }

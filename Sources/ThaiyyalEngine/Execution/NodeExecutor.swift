@@ -31,6 +31,10 @@ final class RunState {
   /// Context values by name (variables win over constants on a clash).
   var contextVariables: [String: JSONValue] = [:]
   var contextConstants: [String: JSONValue] = [:]
+  /// Results of the nodes that ran so far, for `node.<id>` in expressions.
+  var nodeResults: [String: JSONValue] = [:]
+  /// Parsed expressions by text: each is parsed once per run.
+  var parsed: [String: Result<Expression, ExpressionParser.Failure>] = [:]
   /// The per-run cache: value and expiry (nanoseconds of the run's clock).
   var cache: [String: (value: JSONValue, expires: ContinuousClock.Instant)] = [:]
 
@@ -45,5 +49,27 @@ extension JSONValue {
     .object([
       "error": "input is not an array", "input": input, "original_type": .string(input.goTypeName),
     ])
+  }
+}
+
+extension RunState {
+  /// The expression for `text`, parsed once per run.
+  func expression(_ text: String) throws(ExpressionParser.Failure) -> Expression {
+    if let cached = parsed[text] { return try cached.get() }
+    let result = Result { () throws(ExpressionParser.Failure) -> Expression in
+      try ExpressionParser().parse(text)
+    }
+    parsed[text] = result
+    return try result.get()
+  }
+
+  /// A scope with `current` as input/item and `extra` per-item variables.
+  func scope(_ current: JSONValue, _ extra: [String: JSONValue] = [:]) -> EvaluationScope {
+    EvaluationScope(
+      current: current,
+      variables: extra.isEmpty ? variables : variables.merging(extra) { $1 },
+      context: contextConstants.merging(contextVariables) { $1 },
+      nodes: nodeResults
+    )
   }
 }

@@ -64,9 +64,11 @@ public struct WorkflowEngine: Sendable {
       }
       let start = ContinuousClock.now
       do {
-        results[index] = try await Self.executor(for: node.type).execute(
+        let result = try await Self.executor(for: node.type).execute(
           NodeInvocation(node: node, inputs: inputs, state: state)
         )
+        results[index] = result
+        state.nodeResults[node.id] = result
         nodeRuns.append(
           NodeRun(nodeID: node.id, nodeType: node.type, status: .completed, duration: .now - start)
         )
@@ -169,6 +171,13 @@ public struct WorkflowEngine: Sendable {
     case "join": JoinNode()
     case "split": SplitNode()
     case "for_each": ForEachNode()
+    case "condition": ConditionNode()
+    case "switch": SwitchNode()
+    case "expression": ExpressionNode()
+    case "filter": FilterNode()
+    case "map": MapNode()
+    case "reduce": ReduceNode()
+    case "find": FindNode()
     case "context_variable": ContextNode(constant: false)
     case "context_constant": ContextNode(constant: true)
     case "try_catch": TryCatchNode()

@@ -1,0 +1,231 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The methods and functions of the expression language (ENGINE.md 11.2, 11.4, 11.5).
+enum Builtins {
+  static func method(
+    _ name: String,
+    on base: JSONValue,
+    _ arguments: [JSONValue]
+  ) throws(EvaluationError) -> JSONValue {
+    func argument(_ index: Int) throws(EvaluationError) -> JSONValue {
+      guard index < arguments.count else {
+        throw EvaluationError("\(name)() needs \(index + 1) argument(s)")
+      }
+      return arguments[index]
+    }
+    func stringArgument(_ index: Int) throws(EvaluationError) -> String { try argument(index).text }
+    switch (base, name) {
+    case (.string(let text), "toUpperCase"): return .string(text.uppercased())
+    case (.string(let text), "toLowerCase"): return .string(text.lowercased())
+    case (.string(let text), "trim"): return .string(String(text.trimmingWhitespace()))
+    case (.string(let text), "includes"): return .bool(text.contains(try stringArgument(0)))
+    case (.string(let text), "startsWith"): return .bool(text.hasPrefix(try stringArgument(0)))
+    case (.string(let text), "endsWith"): return .bool(text.hasSuffix(try stringArgument(0)))
+    case (.string(let text), "replace"):
+      let target = try stringArgument(0)
+      let replacement = try stringArgument(1)
+      guard !target.isEmpty else { return .string(text) }
+      return .string(
+        text.split(separator: target, omittingEmptySubsequences: false).joined(
+          separator: replacement
+        )
+      )
+    case (.string(let text), "split"):
+      let separator = try stringArgument(0)
+      if separator.isEmpty { return .array(text.map { .string(String($0)) }) }
+      return .array(
+        text.split(separator: separator, omittingEmptySubsequences: false).map {
+          .string(String($0))
+        }
+      )
+    case (.array(let items), "includes"):
+      let needle = try argument(0)
+      return .bool(items.contains { $0 == needle || $0.text == needle.text })
+    case (.array(let items), "join"):
+      return .string(items.map(\.text).joined(separator: arguments.first?.text ?? ","))
+    case (.array(let items), "reverse"): return .array(items.reversed())
+    case (.array(let items), "first"): return items.first ?? .null
+    case (.array(let items), "last"): return items.last ?? .null
+    default: throw EvaluationError("\(base.goTypeName) has no method \(name)()")
+    }
+  }
+
+  static func call(
+    _ name: String,
+    _ expressions: [Expression],
+    _ scope: EvaluationScope
+  ) throws(EvaluationError) -> JSONValue {
+    // `map` evaluates its second argument once per element; everything else takes values.
+    if name == "map" {
+      guard expressions.count == 2 else {
+        throw EvaluationError("map() needs an array and an expression")
+      }
+      guard case .array(let items) = try ExpressionEvaluator.value(expressions[0], scope) else {
+        throw EvaluationError("map() needs an array")
+      }
+      var results: [JSONValue] = []
+      for item in items {
+        var itemScope = scope
+        itemScope.current = item
+        results.append(try ExpressionEvaluator.value(expressions[1], itemScope))
+      }
+      return .array(results)
+    }
+    if name == "coalesce" {
+      for expression in expressions {
+        if let value = try? ExpressionEvaluator.value(expression, scope), value != .null {
+          return value
+        }
+      }
+      return .null
+    }
+    if name == "isNull" {
+      guard expressions.count == 1 else { throw EvaluationError("isNull() needs one argument") }
+      return .bool(((try? ExpressionEvaluator.value(expressions[0], scope)) ?? .null) == .null)
+    }
+    var arguments: [JSONValue] = []
+    for expression in expressions {
+      arguments.append(try ExpressionEvaluator.value(expression, scope))
+    }
+    return try function(name, arguments)
+  }
+
+  /// The numbers a numeric function works on: one array argument, or the arguments themselves.
+  static func numbers(
+    _ name: String,
+    _ arguments: [JSONValue],
+    minimum: Int
+  ) throws(EvaluationError) -> [Double] {
+    let values: [JSONValue]
+    if arguments.count == 1, case .array(let items) = arguments[0] {
+      values = items
+    } else {
+      values = arguments
+    }
+    if arguments.count != 1 && values.count < minimum {
+      throw EvaluationError("\(name)() needs an array or at least \(minimum) values")
+    }
+    var numbers: [Double] = []
+    for value in values { numbers.append(try ExpressionEvaluator.number(value)) }
+    return numbers
+  }
+
+  static func function(
+    _ name: String,
+    _ arguments: [JSONValue]
+  ) throws(EvaluationError) -> JSONValue {
+    func array(_ index: Int = 0) throws(EvaluationError) -> [JSONValue] {
+      guard index < arguments.count, case .array(let items) = arguments[index] else {
+        throw EvaluationError("\(name)() needs an array")
+      }
+      return items
+    }
+    func elementwise(_ transform: (Double) -> Double) throws(EvaluationError) -> JSONValue {
+      guard arguments.count == 1 else { throw EvaluationError("\(name)() takes one argument") }
+      if case .array(let items) = arguments[0] {
+        var out: [JSONValue] = []
+        for item in items { out.append(.number(transform(try ExpressionEvaluator.number(item)))) }
+        return .array(out)
+      }
+      return .number(transform(try ExpressionEvaluator.number(arguments[0])))
+    }
+    switch name {
+    case "sum": return .number(try numbers(name, arguments, minimum: 1).reduce(0, +))
+    case "avg":
+      let values = try numbers(name, arguments, minimum: 2)
+      guard !values.isEmpty else { throw EvaluationError("avg() of an empty array") }
+      return .number(values.reduce(0, +) / Double(values.count))
+    case "min", "max":
+      let values = try numbers(name, arguments, minimum: 2)
+      guard let result = name == "min" ? values.min() : values.max() else {
+        throw EvaluationError("\(name)() of nothing")
+      }
+      return .number(result)
+    case "round": return try elementwise { $0.rounded(.toNearestOrAwayFromZero) }
+    case "floor": return try elementwise { $0.rounded(.down) }
+    case "ceil": return try elementwise { $0.rounded(.up) }
+    case "abs": return try elementwise { Swift.abs($0) }
+    case "sqrt":
+      guard arguments.count == 1 else { throw EvaluationError("sqrt() takes one argument") }
+      let value = try ExpressionEvaluator.number(arguments[0])
+      guard value >= 0 else { throw EvaluationError("sqrt of a negative number") }
+      return .number(value.squareRoot())
+    case "pow":
+      guard arguments.count == 2 else { throw EvaluationError("pow() takes two arguments") }
+      let result = Self.power(
+        try ExpressionEvaluator.number(arguments[0]),
+        try ExpressionEvaluator.number(arguments[1])
+      )
+      guard result.isFinite else { throw EvaluationError("pow() result out of range") }
+      return .number(result)
+    case "reverse": return .array(try array().reversed())
+    case "flatten":
+      var flat: [JSONValue] = []
+      var stack: [ArraySlice<JSONValue>] = [try array()[...]]
+      while var top = stack.popLast() {
+        guard let first = top.first else { continue }
+        top = top.dropFirst()
+        stack.append(top)
+        if case .array(let nested) = first { stack.append(nested[...]) } else { flat.append(first) }
+      }
+      return .array(flat)
+    case "unique":
+      var seen: Set<String> = []
+      return .array(try array().filter { seen.insert($0.text).inserted })
+    case "sort":
+      return .array(try array().sorted(by: order))
+    case "slice":
+      let items = try array()
+      guard arguments.count >= 2 else {
+        throw EvaluationError("slice() needs an array and a start")
+      }
+      func position(_ value: JSONValue) throws(EvaluationError) -> Int {
+        let raw = Int(max(min(try ExpressionEvaluator.number(value), 1e9), -1e9))
+        return min(max(raw < 0 ? raw + items.count : raw, 0), items.count)
+      }
+      let start = try position(arguments[1])
+      let end = arguments.count > 2 ? try position(arguments[2]) : items.count
+      return .array(start < end ? Array(items[start ..< end]) : [])
+    case "zip":
+      var lists: [[JSONValue]] = []
+      for index in arguments.indices { lists.append(try array(index)) }
+      let length = lists.map(\.count).max() ?? 0
+      return .array(
+        (0 ..< length).map { row in .array(lists.map { row < $0.count ? $0[row] : .null }) }
+      )
+    case "sample":
+      let items = try array()
+      guard arguments.count == 2 else {
+        throw EvaluationError("sample() needs an array and a count")
+      }
+      let count = Int(max(min(try ExpressionEvaluator.number(arguments[1]), 1e9), 0))
+      guard count > 0 else { return .array([]) }
+      guard count < items.count else { return .array(items) }
+      let step = items.count / count
+      return .array((0 ..< count).map { items[$0 * step] })
+    case "contains":
+      guard arguments.count == 2 else { throw EvaluationError("contains() takes two arguments") }
+      return .bool(arguments[0].text.contains(arguments[1].text))
+    default:
+      throw EvaluationError("unknown function \(name)()")
+    }
+  }
+
+  /// ENGINE.md 11.5 `sort`: numbers numerically, strings by bytes, otherwise by their text.
+  static func order(_ a: JSONValue, _ b: JSONValue) -> Bool {
+    switch (a, b) {
+    case (.number(let x), .number(let y)): return x < y
+    case (.string(let x), .string(let y)): return x.utf8.lexicographicallyPrecedes(y.utf8)
+    default: return a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
+    }
+  }
+
+  /// `base` to the power `exponent`, as C's `pow`.
+  static func power(_ base: Double, _ exponent: Double) -> Double {
+    pow(base, exponent)
+  }
+}
