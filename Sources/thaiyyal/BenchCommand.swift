@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Run benchmarks (use a release build).",
-    subcommands: [RPCBench.self, TenantsBench.self, AuthBench.self]
+    subcommands: [RPCBench.self, TenantsBench.self, AuthBench.self, EngineBench.self]
   )
 }
 

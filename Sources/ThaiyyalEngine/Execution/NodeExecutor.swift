@@ -63,13 +63,24 @@ extension RunState {
     return try result.get()
   }
 
-  /// A scope with `current` as input/item and `extra` per-item variables.
-  func scope(_ current: JSONValue, _ extra: [String: JSONValue] = [:]) -> EvaluationScope {
+  /// A scope with `current` as input/item and `locals` as per-item variables.
+  func scope(
+    _ current: JSONValue,
+    _ locals: KeyValuePairs<String, JSONValue> = [:]
+  ) -> EvaluationScope {
     EvaluationScope(
       current: current,
-      variables: extra.isEmpty ? variables : variables.merging(extra) { $1 },
-      context: contextConstants.merging(contextVariables) { $1 },
+      locals: locals.map { (name: $0.key, value: $0.value) },
+      variables: variables,
+      context: context,
       nodes: nodeResults
     )
+  }
+
+  /// Context values, variables winning over constants on a clash.
+  var context: [String: JSONValue] {
+    if contextConstants.isEmpty { return contextVariables }
+    if contextVariables.isEmpty { return contextConstants }
+    return contextConstants.merging(contextVariables) { $1 }
   }
 }

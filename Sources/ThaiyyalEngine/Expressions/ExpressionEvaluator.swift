@@ -2,7 +2,9 @@
 struct EvaluationScope {
   /// `input` / `item`: the node's input, or the array element being tested.
   var current: JSONValue
-  /// Workflow variables plus per-item ones (`item`, `index`, `items`, `accumulator`).
+  /// Per-item variables (`item`, `index`, `items`, `accumulator`), looked up before `variables`.
+  var locals: [(name: String, value: JSONValue)] = []
+  /// Workflow variables.
   var variables: [String: JSONValue]
   /// Context values (`context.<name>`).
   var context: [String: JSONValue]
@@ -82,11 +84,15 @@ enum ExpressionEvaluator {
   {
     switch name {
     case "input", "item": return scope.current
-    case "variables": return .object(scope.variables)
+    case "variables":
+      var all = scope.variables
+      for local in scope.locals { all[local.name] = local.value }
+      return .object(all)
     case "context": return .object(scope.context)
     case "node": return .object(scope.nodes)
     default:
       if case .object(let fields) = scope.current, let field = fields[name] { return field }
+      if let local = scope.locals.first(where: { $0.name == name }) { return local.value }
       if let variable = scope.variables[name] { return variable }
       throw EvaluationError("unknown name '\(name)'")
     }

@@ -30,10 +30,22 @@ public struct JSONParser {
     return try parse(bytes: padded, count: bytes.count)
   }
 
-  /// A container being filled.
+  /// A container being filled. Classes, so appending mutates in place instead of copying the
+  /// container out of the stack on every element.
+  private final class ArrayFrame {
+    var items: [JSONValue] = []
+  }
+
+  private final class ObjectFrame {
+    var fields: [String: JSONValue] = [:]
+    var key: String
+
+    init(key: String) { self.key = key }
+  }
+
   private enum Frame {
-    case array([JSONValue])
-    case object([String: JSONValue], key: String?)
+    case array(ArrayFrame)
+    case object(ObjectFrame)
   }
 
   private func parse(bytes: [UInt8], count: Int) throws(Failure) -> JSONValue {
@@ -64,7 +76,7 @@ public struct JSONParser {
           index += 1
           value = .object([:])
         } else {
-          stack.append(.object([:], key: try readKey(bytes, count, &index)))
+          stack.append(.object(ObjectFrame(key: try readKey(bytes, count, &index))))
           continue
         }
       case UInt8(ascii: "["):
@@ -75,7 +87,7 @@ public struct JSONParser {
           index += 1
           value = .array([])
         } else {
-          stack.append(.array([]))
+          stack.append(.array(ArrayFrame()))
           continue
         }
       case UInt8(ascii: "\""):
@@ -95,36 +107,36 @@ public struct JSONParser {
 
       // Attach it to the open container, closing containers as they end.
       while true {
-        guard var frame = stack.popLast() else {
+        guard let frame = stack.last else {
           result = value
           break
         }
         skipSpace()
         switch frame {
-        case .array(var items):
-          items.append(value)
+        case .array(let array):
+          array.items.append(value)
           guard index < count else { throw fail("unexpected end of input in an array") }
           if bytes[index] == UInt8(ascii: ",") {
             index += 1
-            stack.append(.array(items))
           } else if bytes[index] == UInt8(ascii: "]") {
             index += 1
-            value = .array(items)
+            stack.removeLast()
+            value = .array(array.items)
             continue
           } else {
             throw fail("expected ',' or ']'")
           }
-        case .object(var fields, let key):
-          fields[key!] = value
+        case .object(let object):
+          object.fields[object.key] = value
           guard index < count else { throw fail("unexpected end of input in an object") }
           if bytes[index] == UInt8(ascii: ",") {
             index += 1
             skipSpace()
-            frame = .object(fields, key: try readKey(bytes, count, &index))
-            stack.append(frame)
+            object.key = try readKey(bytes, count, &index)
           } else if bytes[index] == UInt8(ascii: "}") {
             index += 1
-            value = .object(fields)
+            stack.removeLast()
+            value = .object(object.fields)
             continue
           } else {
             throw fail("expected ',' or '}'")
