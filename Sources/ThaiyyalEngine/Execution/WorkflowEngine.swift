@@ -182,6 +182,7 @@ public struct WorkflowEngine: Sendable {
     case "unique": UniqueNode()
     case "while_loop": WhileLoopNode()
     case "format": FormatNode()
+    case "parse": ParseNode()
     case "context_variable": ContextNode(constant: false)
     case "context_constant": ContextNode(constant: true)
     case "try_catch": TryCatchNode()
