@@ -87,18 +87,32 @@ public final class TTRPCClient: ClientTransport {
         return future
       }
     }
+    let channel: any Channel
     do {
-      let channel = try await future.get()
-      connection.withLock { state in
-        if case .connecting = state { state = .ready(channel) }
-      }
-      return channel
+      channel = try await future.get()
     } catch {
       connection.withLock { state in
         if case .connecting = state { state = .idle }
       }
       throw ConnectionError("cannot connect to \(target): \(error)")
     }
+    let closedMeanwhile = connection.withLock { state -> Bool in
+      switch state {
+      case .connecting:
+        state = .ready(channel)
+        return false
+      case .closed:
+        return true
+      default:
+        return false
+      }
+    }
+    if closedMeanwhile {
+      // close() ran while we connected: do not leak the connection.
+      channel.close(promise: nil)
+      throw ConnectionError("the client was closed")
+    }
+    return channel
   }
 
   private func connect() -> EventLoopFuture<any Channel> {

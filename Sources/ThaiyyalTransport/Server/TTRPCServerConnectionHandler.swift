@@ -135,6 +135,9 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     if inFlight == 0 && waiting.isEmpty && NIODeadline.now() >= idleSince + timeout {
       logger.debug("closing idle connection")
       context.close(promise: nil)
+    } else if inFlight > 0 || !waiting.isEmpty {
+      // Busy: look again a whole timeout later rather than polling.
+      scheduleIdleCheck(at: .now() + timeout)
     } else {
       scheduleIdleCheck(at: max(idleSince + timeout, .now() + .milliseconds(10)))
     }
