@@ -109,6 +109,18 @@ struct ControlNodeTests {
     await engineCase.check()
   }
 
+  @Test("huge numbers where integers are needed give errors, never a crash")
+  func hugeNumbers() async {
+    let epoch = await run(
+      #"{"nodes": [{"id": "c", "type": "context_variable", "data": {"context_values": [{"name": "t", "value": 1e300, "type": "epoch_second"}]}}]}"#
+    )
+    #expect(epoch.errors.first?.contains("out of range") == true)
+    let repeated = await run(
+      #"{"nodes": [{"id": "t", "data": {"text": "x"}}, {"id": "r", "data": {"text_op": "repeat", "repeat_n": 1e300}}], "edges": [{"source": "t", "target": "r"}]}"#
+    )
+    #expect(repeated.errors.first?.contains("more than") == true)
+  }
+
   @Test("delay waits no longer than the cap, and reports the duration as given")
   func delay() async {
     var limits = EngineLimits()

@@ -77,6 +77,10 @@ struct ContextNode: NodeExecutor {
         seconds = type == "epoch_ms" ? Double(integer) / 1000 : Double(integer)
       default: throw NodeFailure("cannot convert \(value.text) to an epoch time")
       }
+      // Go's time range is wider, but beyond year 9999 RFC 3339 cannot write it.
+      guard seconds.isFinite, (-62_135_596_800 ... 253_402_300_799).contains(seconds) else {
+        throw NodeFailure("epoch time \(value.text) is out of range")
+      }
       return .string(RFC3339.format(epochSeconds: seconds))
     case "null":
       return .null

@@ -47,6 +47,9 @@ struct TextOperationNode: NodeExecutor {
       guard count >= 0 else {
         throw NodeFailure("repeat count must be non-negative, got \(GoNumberFormat.text(count))")
       }
+      guard count <= Double(Self.maxOutputBytes) else {
+        throw NodeFailure("repeat would produce more than \(Self.maxOutputBytes) bytes")
+      }
       let times = Int(count)
       guard times == 0 || text.utf8.count <= Self.maxOutputBytes / max(times, 1) else {
         throw NodeFailure("repeat would produce more than \(Self.maxOutputBytes) bytes")

@@ -98,7 +98,7 @@ extension ServerConfiguration {
           switch key {
           case "operator_uids":
             guard let list = value as? [Any],
-              list.allSatisfy({ ($0 as? Int).map { $0 >= 0 } ?? false })
+              list.allSatisfy({ ($0 as? Int).map { $0 >= 0 && $0 <= Int(UInt32.max) } ?? false })
             else {
               throw ConfigurationError(
                 "\(source): security.operator_uids must be a list of user ids"
