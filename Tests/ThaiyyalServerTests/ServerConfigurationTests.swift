@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import Testing
+import ThaiyyalCore
 import ThaiyyalServer
+import ThaiyyalStore
 import ThaiyyalTransport
 
 @Suite("Server configuration")
@@ -51,11 +53,64 @@ struct ServerConfigurationTests {
       "log:\n  level: loud",
       "- just a list",
       "data_dir: [1, 2]",
+      "plans:\n  gold:\n    max_users: 1",
+      "plans:\n  free:\n    max_users: -2",
+      "security:\n  operator_uids: [-1]",
+      "security:\n  operator_uids: [99999999999]",
+      "database:\n  synchronous: sometimes",
     ]
   )
   func rejects(yaml: String) {
     var configuration = ServerConfiguration()
     #expect(throws: ConfigurationError.self) { try configuration.apply(yaml: yaml) }
+  }
+
+  @Test("docs/config.example.yaml is valid and states the defaults")
+  func example() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("docs/config.example.yaml").path
+    let loaded = try ServerConfiguration.load(file: path, environment: [:])
+    let defaults = ServerConfiguration()
+    #expect(loaded.dataDirectory == defaults.dataDirectory)
+    #expect(loaded.transport == defaults.transport)
+    #expect(loaded.plans == defaults.plans)
+    #expect(loaded.operatorUIDs == defaults.operatorUIDs)
+    #expect(loaded.synchronous == .full)
+    #expect(loaded.tokenLifetime == defaults.tokenLifetime)
+    #expect(loaded.maxFailedLogins == defaults.maxFailedLogins)
+    #expect(loaded.lockout == defaults.lockout)
+    #expect(loaded.passwordHashCost == defaults.passwordHashCost)
+  }
+
+  @Test("plan limits, security settings and the sync mode are configurable")
+  func plansAndSecurity() throws {
+    var configuration = ServerConfiguration()
+    try configuration.apply(
+      yaml: """
+        security:
+          operator_uids: [0, 1000]
+          max_failed_logins: 3
+          lockout_seconds: 60
+        plans:
+          free:
+            max_users: 2
+          enterprise:
+            max_nodes_per_workflow: -1
+        database:
+          synchronous: normal
+        """
+    )
+    #expect(configuration.operatorUIDs == [0, 1000])
+    #expect(configuration.maxFailedLogins == 3)
+    #expect(configuration.lockout == .seconds(60))
+    #expect(configuration.plans.limits[.free]?.maxUsers == 2)
+    #expect(
+      configuration.plans.limits[.free]?.maxWorkflows == 10,
+      "other limits keep their defaults"
+    )
+    #expect(configuration.plans.limits[.enterprise]?.maxNodesPerWorkflow == -1)
+    #expect(configuration.synchronous == .normal)
   }
 
   @Test("validation refuses dangerous limits and bad addresses")
