@@ -1,3 +1,5 @@
+import ThaiyyalCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -207,11 +209,79 @@ enum Builtins {
       guard count < items.count else { return .array(items) }
       let step = items.count / count
       return .array((0 ..< count).map { items[$0 * step] })
+    case "now":
+      return .string(
+        RFC3339.format(epochSeconds: Double(ThaiyyalCore.Clock.nowMilliseconds()) / 1000)
+      )
+    case "parseDate":
+      return .string(RFC3339.format(epochSeconds: try seconds(arguments.first)))
+    case "toEpoch":
+      return .number(try seconds(arguments.first).rounded(.down))
+    case "toEpochMillis":
+      return .number((try seconds(arguments.first) * 1000).rounded(.down))
+    case "fromEpoch", "fromEpochMillis":
+      guard let first = arguments.first else { throw EvaluationError("\(name)() needs a number") }
+      var value = try ExpressionEvaluator.number(first)
+      if name == "fromEpochMillis" { value /= 1000 }
+      return .string(try time(value))
+    case "dateDiff":
+      guard arguments.count >= 2 else { throw EvaluationError("dateDiff() needs two times") }
+      let difference = try seconds(arguments[1]) - seconds(arguments[0])
+      return .number(difference / (try unitSeconds(arguments.count > 2 ? arguments[2] : "seconds")))
+    case "dateAdd":
+      guard arguments.count >= 2 else {
+        throw EvaluationError("dateAdd() needs a time and an amount")
+      }
+      let amount = try ExpressionEvaluator.number(arguments[1])
+      let unit = try unitSeconds(arguments.count > 2 ? arguments[2] : "seconds")
+      return .string(try time(try seconds(arguments[0]) + amount * unit))
+    case "year", "month", "day", "hour", "minute":
+      let text = RFC3339.format(epochSeconds: try seconds(arguments.first))
+      let parts: [String: (Int, Int)] = [
+        "year": (0, 4), "month": (5, 2), "day": (8, 2), "hour": (11, 2), "minute": (14, 2),
+      ]
+      let (start, length) = parts[name]!
+      let digits = text.dropFirst(start).prefix(length)
+      return .number(Double(digits)!)
     case "contains":
       guard arguments.count == 2 else { throw EvaluationError("contains() takes two arguments") }
       return .bool(arguments[0].text.contains(arguments[1].text))
     default:
       throw EvaluationError("unknown function \(name)()")
+    }
+  }
+
+  /// Seconds since the epoch of a time argument: an RFC 3339 string, or a number of seconds.
+  static func seconds(_ value: JSONValue?) throws(EvaluationError) -> Double {
+    switch value {
+    case .string(let text)?:
+      guard let seconds = RFC3339.epochSeconds(text) else {
+        throw EvaluationError("'\(text.prefix(40))' is not an RFC 3339 time")
+      }
+      return seconds
+    case .number(let number)?:
+      return number
+    default:
+      throw EvaluationError("expected a time")
+    }
+  }
+
+  /// An RFC 3339 time for seconds since the epoch, within years 1 to 9999.
+  static func time(_ seconds: Double) throws(EvaluationError) -> String {
+    guard seconds.isFinite, (-62_135_596_800 ... 253_402_300_799).contains(seconds) else {
+      throw EvaluationError("time out of range")
+    }
+    return RFC3339.format(epochSeconds: seconds)
+  }
+
+  static func unitSeconds(_ unit: JSONValue) throws(EvaluationError) -> Double {
+    switch unit.stringValue ?? "" {
+    case "ms", "millisecond", "milliseconds": return 0.001
+    case "s", "second", "seconds": return 1
+    case "m", "minute", "minutes": return 60
+    case "h", "hour", "hours": return 3600
+    case "d", "day", "days": return 86_400
+    default: throw EvaluationError("unknown time unit \(unit.text)")
     }
   }
 

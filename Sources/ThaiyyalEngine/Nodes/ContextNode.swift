@@ -143,6 +143,43 @@ enum RFC3339 {
       && digits(index + 4 ..< index + 6)
   }
 
+  /// Seconds since the epoch of an RFC 3339 time, or `nil` when `text` is not one.
+  static func epochSeconds(_ text: String) -> Double? {
+    guard isValid(text) else { return nil }
+    let bytes = Array(text.utf8)
+    func number(_ range: Range<Int>) -> Int64 {
+      range.reduce(0) { $0 * 10 + Int64(bytes[$1] - 0x30) }
+    }
+    let (year, month, day) = (number(0 ..< 4), number(5 ..< 7), number(8 ..< 10))
+    let (hour, minute, second) = (number(11 ..< 13), number(14 ..< 16), number(17 ..< 19))
+    guard (1 ... 12).contains(month), (1 ... 31).contains(day), hour < 24, minute < 60, second < 61
+    else { return nil }
+    var index = 19
+    var fraction = 0.0
+    if bytes[index] == 0x2E {
+      var scale = 0.1
+      index += 1
+      while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+        fraction += Double(bytes[index] - 0x30) * scale
+        scale /= 10
+        index += 1
+      }
+    }
+    var offset: Int64 = 0
+    if bytes[index] == 0x2B || bytes[index] == 0x2D {
+      offset = (number(index + 1 ..< index + 3) * 60 + number(index + 4 ..< index + 6)) * 60
+      if bytes[index] == 0x2D { offset = -offset }
+    }
+    // Days from civil (Howard Hinnant).
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    let days = era * 146_097 + doe - 719_468
+    return Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
+  }
+
   /// A UTC time as Go prints `time.Time` in RFC 3339 (fraction only when non-zero).
   static func format(epochSeconds: Double) -> String {
     let whole = Int64(epochSeconds.rounded(.down))
