@@ -16,20 +16,6 @@ public enum Clock {
   public static func utcDay(of milliseconds: Int64) -> (day: String, nextDayStart: Int64) {
     let dayNumber =
       milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
-    // Civil-from-days (Howard Hinnant), proleptic Gregorian calendar.
-    let z = dayNumber + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    func pad(_ n: Int64, _ width: Int) -> String {
-      let s = String(n)
-      return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
-    return ("\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))", (dayNumber + 1) * 86_400_000)
+    return (CivilDate(daysSinceEpoch: dayNumber).text, (dayNumber + 1) * 86_400_000)
   }
 }

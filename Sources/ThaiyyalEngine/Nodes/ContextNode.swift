@@ -1,3 +1,5 @@
+import ThaiyyalCore
+
 /// `context_variable` / `context_constant`: named values for expressions (`context.<name>`),
 /// converted by their declared type.
 struct ContextNode: NodeExecutor {
@@ -170,13 +172,7 @@ enum RFC3339 {
       offset = (number(index + 1 ..< index + 3) * 60 + number(index + 4 ..< index + 6)) * 60
       if bytes[index] == 0x2D { offset = -offset }
     }
-    // Days from civil (Howard Hinnant).
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    let days = era * 146_097 + doe - 719_468
+    let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
     return Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
   }
 
@@ -186,20 +182,9 @@ enum RFC3339 {
     let nanos = Int64(((epochSeconds - Double(whole)) * 1e9).rounded())
     let days = whole >= 0 ? whole / 86_400 : (whole - 86_399) / 86_400
     let secondOfDay = whole - days * 86_400
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    func pad(_ value: Int64, _ width: Int) -> String {
-      let text = String(value)
-      return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-    var out = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+    let date = CivilDate(daysSinceEpoch: days)
+    let pad = CivilDate.pad
+    var out = date.text + "T"
     out +=
       "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
     if nanos > 0 {
