@@ -166,15 +166,7 @@ enum Builtins {
       return .number(result)
     case "reverse": return .array(try array().reversed())
     case "flatten":
-      var flat: [JSONValue] = []
-      var stack: [ArraySlice<JSONValue>] = [try array()[...]]
-      while var top = stack.popLast() {
-        guard let first = top.first else { continue }
-        top = top.dropFirst()
-        stack.append(top)
-        if case .array(let nested) = first { stack.append(nested[...]) } else { flat.append(first) }
-      }
-      return .array(flat)
+      return .array(JSONValue.flatten(try array()))
     case "unique":
       var seen: Set<String> = []
       return .array(try array().filter { seen.insert($0.text).inserted })

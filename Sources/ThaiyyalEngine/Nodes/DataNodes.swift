@@ -46,14 +46,7 @@ struct TransformNode: NodeExecutor {
       guard case .array(let items) = input else {
         throw NodeFailure("flatten requires array input, got \(input.goTypeName)")
       }
-      var flat: [JSONValue] = []
-      var stack: [ArraySlice<JSONValue>] = [items[...]]
-      while var top = stack.popLast() {
-        guard let first = top.first else { continue }
-        top = top.dropFirst()
-        stack.append(top)
-        if case .array(let nested) = first { stack.append(nested[...]) } else { flat.append(first) }
-      }
+      let flat = JSONValue.flatten(items)
       return flat.isEmpty ? .null : .array(flat)
     case "keys", "values":
       guard case .object(let object) = input else {

@@ -52,6 +52,20 @@ public enum JSONValue: Sendable, Hashable {
     return nil
   }
 
+  /// The scalars of nested arrays, in order, at any depth (iteratively, so depth cannot overflow
+  /// the stack).
+  static func flatten(_ items: [JSONValue]) -> [JSONValue] {
+    var flat: [JSONValue] = []
+    var stack: [ArraySlice<JSONValue>] = [items[...]]
+    while var top = stack.popLast() {
+      guard let first = top.first else { continue }
+      top = top.dropFirst()
+      stack.append(top)
+      if case .array(let nested) = first { stack.append(nested[...]) } else { flat.append(first) }
+    }
+    return flat
+  }
+
   /// Nesting depth as the original counts it: a scalar is 1, each enclosing container adds 1.
   public var depth: Int {
     var deepest = 1
