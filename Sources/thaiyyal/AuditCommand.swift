@@ -38,16 +38,13 @@ struct AuditCommand: AsyncParsableCommand {
         request.startTime = Google_Protobuf_Timestamp(date: date)
       }
       request.pageSize = Int32(min(max(limit, 1), 1000))
-      var entries: [Thaiyyal_V1_AuditLog] = []
-      repeat {
-        let page = try await server.call { client, options in
-          try await client.audit.listAuditLogs(request, options: options)
-        }
-        entries += page.entries
-        request.pageToken = page.nextPageToken
-      } while !request.pageToken.isEmpty && entries.count < limit
+      let entries = try await server.collect(limit: limit) { client, options, token in
+        request.pageToken = token
+        let page = try await client.audit.listAuditLogs(request, options: options)
+        return (page.entries, page.nextPageToken)
+      }
       try Output.list(
-        Array(entries.prefix(limit)),
+        entries,
         output,
         columns: [
           ("TIME", { Output.time($0.time) }), ("ACTION", \.action),

@@ -82,6 +82,26 @@ struct ServerAddressOptions: ParsableArguments {
     }
   }
 
+  /// Up to `limit` items of a list method, page after page over one connection. `page` fetches
+  /// the page for a page token and returns its items and the next token (empty on the last page).
+  func collect<Item>(
+    limit: Int,
+    useStoredLogin: Bool = true,
+    _ page: (ThaiyyalClient, CallOptions, String) async throws -> (items: [Item], next: String)
+  ) async throws -> [Item] {
+    guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+    return try await call(useStoredLogin: useStoredLogin) { client, options in
+      var items: [Item] = []
+      var token = ""
+      repeat {
+        let (batch, next) = try await page(client, options, token)
+        items += batch
+        token = next
+      } while !token.isEmpty && items.count < limit
+      return Array(items.prefix(limit))
+    }
+  }
+
   private func parse(_ address: String) throws -> BindAddress {
     do {
       return try BindAddress.parseTCP(address)

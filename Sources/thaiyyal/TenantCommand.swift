@@ -99,16 +99,16 @@ struct TenantCommand: AsyncParsableCommand {
       request.status = status?.proto ?? .unspecified
       request.plan = plan?.proto ?? .unspecified
       request.pageSize = Int32(min(limit, 1000))
-      var tenants: [Thaiyyal_V1_Tenant] = []
-      repeat {
-        let page = try await server.call(useStoredLogin: false) { client, options in
-          try await client.tenants.listTenants(request, options: options)
-        }
-        tenants += page.tenants
-        request.pageToken = page.nextPageToken
-      } while !request.pageToken.isEmpty && tenants.count < limit
+      let tenants = try await server.collect(limit: limit, useStoredLogin: false) {
+        client,
+        options,
+        token in
+        request.pageToken = token
+        let page = try await client.tenants.listTenants(request, options: options)
+        return (page.tenants, page.nextPageToken)
+      }
       try Output.list(
-        Array(tenants.prefix(limit)),
+        tenants,
         output,
         columns: [
           ("SLUG", \.slug), ("NAME", \.name), ("STATUS", { Output.name($0.status) }),

@@ -198,16 +198,13 @@ struct UserCommand: AsyncParsableCommand {
       request.role = role?.proto ?? .unspecified
       request.prefix = prefix ?? ""
       request.pageSize = Int32(min(max(limit, 1), 1000))
-      var users: [Thaiyyal_V1_User] = []
-      repeat {
-        let page = try await server.call { client, options in
-          try await client.users.listUsers(request, options: options)
-        }
-        users += page.users
-        request.pageToken = page.nextPageToken
-      } while !request.pageToken.isEmpty && users.count < limit
+      let users = try await server.collect(limit: limit) { client, options, token in
+        request.pageToken = token
+        let page = try await client.users.listUsers(request, options: options)
+        return (page.users, page.nextPageToken)
+      }
       try Output.list(
-        Array(users.prefix(limit)),
+        users,
         output,
         columns: [
           ("USERNAME", \.username), ("EMAIL", \.email), ("ROLE", { Output.name($0.role) }),
