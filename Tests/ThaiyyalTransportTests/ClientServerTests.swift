@@ -201,6 +201,17 @@ struct UnixSocketFileTests {
     await first.shutdown()
   }
 
+  @Test("starting a server twice is refused")
+  func doubleStart() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let server = try await start(directory.path + "/d.sock")
+    await #expect(throws: TransportError.alreadyStarted) {
+      _ = try await server.start(listeningOn: [.unixDomainSocket(path: directory.path + "/e.sock")])
+    }
+    await server.shutdown()
+  }
+
   @Test("a path that is not a socket is never replaced")
   func regularFile() async throws {
     let directory = try TemporaryDirectory()

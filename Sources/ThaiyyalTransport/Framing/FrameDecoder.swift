@@ -70,12 +70,15 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
   case socketPathOccupied(path: String)
   /// The address could not be parsed.
   case invalidAddress(String)
+  /// ``TTRPCServer/start(listeningOn:)`` was called twice.
+  case alreadyStarted
 
   public var description: String {
     switch self {
     case .truncatedFrame: "the connection closed inside a frame"
     case .socketInUse(let path): "another server is listening on \(path)"
     case .socketPathOccupied(let path): "\(path) exists and is not a socket; refusing to replace it"
+    case .alreadyStarted: "the server was already started"
     case .invalidAddress(let address):
       "invalid address '\(address)'; expected HOST:PORT or a socket path"
     }

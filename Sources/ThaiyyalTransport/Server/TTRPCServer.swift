@@ -64,7 +64,7 @@ public final class TTRPCServer: Sendable {
   ///   or the bind error. Listeners bound before the failure are closed again.
   public func start(listeningOn addresses: [BindAddress]) async throws -> [BindAddress] {
     try state.withLock { state in
-      guard !state.started else { throw TransportError.invalidAddress("server already started") }
+      guard !state.started else { throw TransportError.alreadyStarted }
       state.started = true
     }
     var bound: [BindAddress] = []
