@@ -101,7 +101,7 @@ let package = Package(
       name: "thaiyyal",
       dependencies: [
         "ThaiyyalServer", "ThaiyyalClient", "ThaiyyalTransport", "ThaiyyalProto", "ThaiyyalRPC",
-        "ThaiyyalEngine",
+        "ThaiyyalEngine", "ThaiyyalCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import ThaiyyalClient
+public import ThaiyyalCore
 import ThaiyyalRPC
 import ThaiyyalTransport
 
@@ -128,3 +129,8 @@ func runClientCall<T>(_ body: () async throws -> T) async throws -> T {
     throw ExitCode(1)
   }
 }
+
+// Domain enums are command-line values by their raw names (`--plan pro`, `--role admin`).
+extension Plan: ExpressibleByArgument {}
+extension Role: ExpressibleByArgument {}
+extension Tenant.Status: ExpressibleByArgument {}

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import SwiftProtobuf
 import ThaiyyalClient
+import ThaiyyalCore
 import ThaiyyalProto
 import ThaiyyalRPC
+import ThaiyyalServer
 
 /// `thaiyyal tenant ...`: tenant lifecycle, a client of the running server. Creating, listing,
 /// suspending, resuming, deleting and purging are for the platform operator (the server's own Unix
@@ -36,7 +38,7 @@ struct TenantCommand: AsyncParsableCommand {
     @Option(help: "Unique slug: lower-case letters, digits and single dashes, 3 to 63 characters.")
     var slug: String
     @Option(help: "Display name.") var name: String
-    @Option(help: "Plan: free, pro or enterprise.") var plan: PlanArgument = .free
+    @Option(help: "Plan: free, pro or enterprise.") var plan: Plan = .free
     @Option(help: "Settings as a JSON object.") var settings: String?
     @Option(help: "The owner's email.") var ownerEmail: String
     @Option(help: "The owner's username.") var ownerUsername: String
@@ -88,9 +90,8 @@ struct TenantCommand: AsyncParsableCommand {
   struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List tenants.")
     @OptionGroup var server: ServerAddressOptions
-    @Option(help: "Only this status: active, suspended or deleted.") var status:
-      TenantStatusArgument?
-    @Option(help: "Only this plan.") var plan: PlanArgument?
+    @Option(help: "Only this status: active, suspended or deleted.") var status: Tenant.Status?
+    @Option(help: "Only this plan.") var plan: Plan?
     @Option(help: "At most this many tenants.") var limit: Int = 1000
     @Option(help: "Output: text or json.") var output: OutputFormat = .text
 
@@ -128,7 +129,7 @@ struct TenantCommand: AsyncParsableCommand {
     @Option(help: "New display name.") var name: String?
     @Option(help: "New settings as a JSON object.") var settings: String?
     @Option(help: "New custom domain (empty to clear).") var customDomain: String?
-    @Option(help: "New plan (operator only).") var plan: PlanArgument?
+    @Option(help: "New plan (operator only).") var plan: Plan?
     @Option(
       name: .customLong("limit"),
       help: "A limit override NAME=VALUE, e.g. max_workflows=50 (operator only; repeatable)."
@@ -291,28 +292,6 @@ struct TenantCommand: AsyncParsableCommand {
           ]
         )
       }
-    }
-  }
-}
-
-enum PlanArgument: String, ExpressibleByArgument, CaseIterable {
-  case free, pro, enterprise
-  var proto: Thaiyyal_V1_Plan {
-    switch self {
-    case .free: .free
-    case .pro: .pro
-    case .enterprise: .enterprise
-    }
-  }
-}
-
-enum TenantStatusArgument: String, ExpressibleByArgument, CaseIterable {
-  case active, suspended, deleted
-  var proto: Thaiyyal_V1_Tenant.Status {
-    switch self {
-    case .active: .active
-    case .suspended: .suspended
-    case .deleted: .deleted
     }
   }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwiftProtobuf
 import ThaiyyalClient
+import ThaiyyalCore
 import ThaiyyalProto
 import ThaiyyalRPC
 import ThaiyyalServer
@@ -150,7 +151,7 @@ struct UserCommand: AsyncParsableCommand {
     @Option(help: "Email.") var email: String
     @Option(help: "Username.") var username: String
     @Option(help: "Display name.") var name: String?
-    @Option(help: "Role: viewer, member, admin or owner.") var role: RoleArgument = .member
+    @Option(help: "Role: viewer, member, admin or owner.") var role: Role = .member
     @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
     @Option(help: "Output: text or json.") var output: OutputFormat = .text
 
@@ -188,7 +189,7 @@ struct UserCommand: AsyncParsableCommand {
   struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List users.")
     @OptionGroup var server: ServerAddressOptions
-    @Option(help: "Only this role.") var role: RoleArgument?
+    @Option(help: "Only this role.") var role: Role?
     @Option(help: "Only emails or usernames starting with this.") var prefix: String?
     @Option(help: "At most this many users.") var limit: Int = 1000
     @Option(help: "Output: text or json.") var output: OutputFormat = .text
@@ -223,7 +224,7 @@ struct UserCommand: AsyncParsableCommand {
     @Option(help: "New email.") var email: String?
     @Option(help: "New username.") var username: String?
     @Option(help: "New display name.") var name: String?
-    @Option(help: "New role.") var role: RoleArgument?
+    @Option(help: "New role.") var role: Role?
     @Option(help: "Output: text or json.") var output: OutputFormat = .text
 
     func run() async throws {
@@ -316,18 +317,6 @@ struct UserCommand: AsyncParsableCommand {
       }
       CredentialStore.remove()
       print("password changed; every session was signed out, sign in again")
-    }
-  }
-}
-
-enum RoleArgument: String, ExpressibleByArgument, CaseIterable {
-  case viewer, member, admin, owner
-  var proto: Thaiyyal_V1_Role {
-    switch self {
-    case .viewer: .viewer
-    case .member: .member
-    case .admin: .admin
-    case .owner: .owner
     }
   }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import SwiftProtobuf
-import ThaiyyalCore
-import ThaiyyalProto
+public import ThaiyyalCore
+public import ThaiyyalProto
 
 extension Google_Protobuf_Timestamp {
   init(milliseconds: Int64) {
@@ -11,8 +11,9 @@ extension Google_Protobuf_Timestamp {
   var milliseconds: Int64 { seconds * 1000 + Int64(nanos / 1_000_000) }
 }
 
+/// The wire form of ``Plan``, shared by the server and the command line.
 extension Plan {
-  init?(_ proto: Thaiyyal_V1_Plan) {
+  public init?(_ proto: Thaiyyal_V1_Plan) {
     switch proto {
     case .free: self = .free
     case .pro: self = .pro
@@ -21,7 +22,7 @@ extension Plan {
     }
   }
 
-  var proto: Thaiyyal_V1_Plan {
+  public var proto: Thaiyyal_V1_Plan {
     switch self {
     case .free: .free
     case .pro: .pro
@@ -30,8 +31,9 @@ extension Plan {
   }
 }
 
+/// The wire form of ``Role``, shared by the server and the command line.
 extension Role {
-  init?(_ proto: Thaiyyal_V1_Role) {
+  public init?(_ proto: Thaiyyal_V1_Role) {
     switch proto {
     case .viewer: self = .viewer
     case .member: self = .member
@@ -41,7 +43,7 @@ extension Role {
     }
   }
 
-  var proto: Thaiyyal_V1_Role {
+  public var proto: Thaiyyal_V1_Role {
     switch self {
     case .viewer: .viewer
     case .member: .member
@@ -51,8 +53,9 @@ extension Role {
   }
 }
 
+/// The wire form of ``Tenant.Status``, shared by the server and the command line.
 extension Tenant.Status {
-  init?(_ proto: Thaiyyal_V1_Tenant.Status) {
+  public init?(_ proto: Thaiyyal_V1_Tenant.Status) {
     switch proto {
     case .active: self = .active
     case .suspended: self = .suspended
@@ -61,7 +64,7 @@ extension Tenant.Status {
     }
   }
 
-  var proto: Thaiyyal_V1_Tenant.Status {
+  public var proto: Thaiyyal_V1_Tenant.Status {
     switch self {
     case .active: .active
     case .suspended: .suspended

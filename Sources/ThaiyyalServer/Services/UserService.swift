@@ -357,9 +357,7 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     let audit = context.auditContext
     try await store.write { tx in
       let users = tx.scoped(scope).users
-      if current.role == .owner && current.status == .active {
-        guard try users.countActiveOwners() > 1 else { throw Self.lastOwner }
-      }
+      try Self.requireAnotherOwner(besides: current, users)
       try users.delete(id: current.id)
       try tx.scoped(scope).audit.append(
         audit.entry(
@@ -450,6 +448,12 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
 
   // MARK: Helpers
 
+  /// The last active owner of a tenant cannot stop being one (demoted, suspended or deleted).
+  private static func requireAnotherOwner(besides user: User, _ users: UserRepository) throws {
+    guard user.role == .owner, user.status == .active else { return }
+    guard try users.countActiveOwners() > 1 else { throw lastOwner }
+  }
+
   static let lastOwner = DomainError.failedPrecondition(
     reason: "LAST_OWNER",
     detail: "a tenant keeps at least one active owner; make another user owner first"
@@ -503,9 +507,7 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     defer { identities.invalidate(user.id) }
     return try await store.write { tx in
       let users = tx.scoped(scope).users
-      if keepsOwner && current.status == .active {
-        guard try users.countActiveOwners() > 1 else { throw Self.lastOwner }
-      }
+      if keepsOwner { try Self.requireAnotherOwner(besides: current, users) }
       let saved = try users.save(user, expectedRevision: current.revision)
       try also(users)
       try tx.scoped(scope).audit.append(
