@@ -13,6 +13,9 @@ struct EngineBench: AsyncParsableCommand {
   @Option(help: "Seconds per workflow.")
   var duration: Double = 2
 
+  @Flag(help: "Run one node at a time (no concurrent branches), for comparison.")
+  var sequential = false
+
   func run() async throws {
     guard duration > 0, duration <= 600 else { throw ValidationError("0 < duration <= 600") }
     #if DEBUG
@@ -20,7 +23,7 @@ struct EngineBench: AsyncParsableCommand {
     #endif
     print("workflow                               nodes      runs/s     nodes/s")
     for (name, definition, nodes) in Self.workflows() {
-      let engine = WorkflowEngine()
+      let engine = WorkflowEngine(branchConcurrency: sequential ? .off : .automatic)
       let check = await engine.run(definition: definition)
       guard check.succeeded else { throw BenchError("\(name) failed: \(check.errors)") }
       let start = ContinuousClock.now
@@ -107,6 +110,23 @@ struct EngineBench: AsyncParsableCommand {
                  {"id": "e3", "data": {"expression": "max(input, 3, 9) + min(1, 2) - abs(-4)"}}],
        "edges": [{"source": "a", "target": "e1"}, {"source": "a", "target": "e2"}, {"source": "a", "target": "e3"}]}
       """
+    // Four independent copies of the pipeline, which concurrent branches run side by side.
+    let parsed = try! JSONParser().parse(pipeline)
+    var wideNodes: [JSONValue] = []
+    var wideEdges: [JSONValue] = []
+    for copy in 0 ..< 4 {
+      func renamed(_ id: JSONValue?) -> JSONValue { .string("p\(copy)-" + (id?.stringValue ?? "")) }
+      for case .object(var node) in parsed["nodes"]?.arrayValue ?? [] {
+        node["id"] = renamed(node["id"])
+        wideNodes.append(.object(node))
+      }
+      for case .object(var edge) in parsed["edges"]?.arrayValue ?? [] {
+        edge["source"] = renamed(edge["source"])
+        edge["target"] = renamed(edge["target"])
+        wideEdges.append(.object(edge))
+      }
+    }
+    let widePipeline = JSONWriter().string(["nodes": .array(wideNodes), "edges": .array(wideEdges)])
     let (chain10, chain10Count) = chain(10)
     let (chain1000, chain1000Count) = chain(999)
     let (branches100, branchesCount) = branches(100)
@@ -117,6 +137,7 @@ struct EngineBench: AsyncParsableCommand {
       ("conditions and switches", branches100, branchesCount),
       ("text operations", text200, textCount),
       ("array pipeline (9,999 items)", pipeline, 7),
+      ("4 pipelines side by side", widePipeline, 28),
       ("expressions", expressions, 4),
     ]
   }

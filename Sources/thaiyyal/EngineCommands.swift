@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import ThaiyyalEngine
 
-/// `thaiyyal run FILE.json`: runs a workflow file offline, with no server, and prints the `Result`.
+/// `thaiyyal run FILE.json [--input JSON]`: runs a workflow file offline, with no server, and
+/// prints the `Result`.
 struct RunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
@@ -10,11 +11,21 @@ struct RunCommand: AsyncParsableCommand {
   )
 
   @Argument(help: "The workflow definition (JSON).") var file: String
+  @Option(help: "The run's input as JSON, readable as variables.input in expressions.")
+  var input: String?
   @Flag(help: "Indent the output.") var pretty = false
 
   func run() async throws {
     let definition = try readDefinition(file)
-    let result = await WorkflowEngine().run(definition: definition)
+    var value: JSONValue?
+    if let input {
+      do {
+        value = try JSONParser().parse(input)
+      } catch {
+        throw UsageError("--input is not valid JSON: \(error)")
+      }
+    }
+    let result = await WorkflowEngine().run(definition: definition, input: value)
     print(JSONWriter(indent: pretty ? "  " : nil).string(result.json))
     if !result.succeeded { throw ExitCode(1) }
   }

@@ -143,18 +143,6 @@ struct ExecutionTests {
       )
     )
   }
-
-  @Test("a known node type without an executor yet fails when reached, never silently")
-  func unsupported() async {
-    let result = await run(
-      #"{"nodes": [{"id": "e", "type": "date_input", "data": {"date_value": "2026-01-01"}}]}"#
-    )
-    #expect(
-      result.errors == [
-        "error executing node e: node type date_input is not supported by this engine yet"
-      ]
-    )
-  }
 }
 
 @Suite("Validation")

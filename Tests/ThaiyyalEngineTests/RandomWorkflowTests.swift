@@ -79,4 +79,39 @@ struct RandomWorkflowTests {
     // Most random graphs fail on a type mismatch somewhere; enough must run through to matter.
     #expect(succeeded >= 20, "too few random workflows ran through: \(succeeded)")
   }
+
+  /// What must agree between two runs of one workflow: everything but the random execution id and
+  /// the measured durations.
+  static func observable(_ result: ExecutionResult) -> some Equatable {
+    struct Observable: Equatable {
+      var nodeResults: [String: JSONValue]
+      var finalOutput: JSONValue?
+      var errors: [String]
+      var runs: [String]
+    }
+    return Observable(
+      nodeResults: result.nodeResults,
+      finalOutput: result.finalOutput,
+      errors: result.errors,
+      runs: result.nodeRuns.map { "\($0.nodeID):\($0.nodeType):\($0.status)" }
+    )
+  }
+
+  @Test("a concurrent run of a random workflow gives exactly the sequential run's result")
+  func concurrentEqualsSequential() async {
+    var batched = 0
+    for seed in UInt64(1) ... 500 {
+      let definition = Self.randomWorkflow(seed: seed &* 7919)
+      let sequential = await WorkflowEngine(branchConcurrency: .off).run(definition: definition)
+      let concurrent = await WorkflowEngine(branchConcurrency: .always).run(definition: definition)
+      #expect(
+        Self.observable(sequential) == Self.observable(concurrent),
+        "seed \(seed): \(sequential.errors) vs \(concurrent.errors)"
+      )
+      #expect(sequential.concurrentNodes == 0)
+      batched += concurrent.concurrentNodes
+    }
+    // The comparison means something only if many nodes really ran alongside others.
+    #expect(batched >= 500, "only \(batched) nodes ran concurrently")
+  }
 }

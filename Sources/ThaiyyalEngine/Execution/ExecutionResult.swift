@@ -10,6 +10,8 @@ public struct ExecutionResult: Sendable, Hashable {
   /// Empty on success; exactly one message on failure.
   public var errors: [String]
   public var nodeRuns: [NodeRun]
+  /// How many nodes ran alongside others (``BranchConcurrency``); 0 for a sequential run.
+  public var concurrentNodes = 0
 
   public var succeeded: Bool { errors.isEmpty }
 

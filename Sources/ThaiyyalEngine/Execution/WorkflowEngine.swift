@@ -2,20 +2,27 @@
 /// rules, `final_output` chosen deterministically, and the first failure ending the run.
 ///
 /// Pure: no I/O, no shared state between runs. Cancellation and the time limit are checked at
-/// every node boundary.
+/// every node boundary. Side-effect-free nodes that are ready together may run at the same time
+/// (``BranchConcurrency``); their outcomes are merged in the sequential order, so a concurrent
+/// run's result is the sequential run's result.
 public struct WorkflowEngine: Sendable {
   public var limits: EngineLimits
+  public var branchConcurrency: BranchConcurrency
 
-  public init(limits: EngineLimits = EngineLimits()) {
+  public init(
+    limits: EngineLimits = EngineLimits(),
+    branchConcurrency: BranchConcurrency = .automatic
+  ) {
     self.limits = limits
+    self.branchConcurrency = branchConcurrency
   }
 
   /// Decodes and runs a definition. Load failures come back as a failed result whose error is the
   /// first problem, as the original reports them.
-  public func run(definition: String) async -> ExecutionResult {
+  public func run(definition: String, input: JSONValue? = nil) async -> ExecutionResult {
     do {
       let workflow = try WorkflowDecoder(limits: limits).decode(definition)
-      return await run(workflow)
+      return await run(workflow, input: input)
     } catch {
       return ExecutionResult(
         executionID: Self.newExecutionID(),
@@ -28,16 +35,21 @@ public struct WorkflowEngine: Sendable {
     }
   }
 
-  public func run(_ workflow: Workflow) async -> ExecutionResult {
+  /// Runs a workflow. A run's `input` (the original has none) is the workflow variable `input`:
+  /// `variables.input` in expressions, and what a `variable` node with `var_name: input` gets.
+  public func run(_ workflow: Workflow, input: JSONValue? = nil) async -> ExecutionResult {
     let plan = ExecutionPlan(workflow)
     let deadline = ContinuousClock.now + limits.maxExecutionTime
     var results = [JSONValue?](repeating: nil, count: workflow.nodes.count)
     var nodeRuns: [NodeRun] = []
     var executed = 0
     var failure: String?
+    var concurrentNodes = 0
     let state = RunState(limits: limits)
+    if let input { state.variables["input"] = input }
 
-    for index in plan.order {
+    var position = 0
+    run: while position < plan.order.count {
       if Task.isCancelled {
         failure = "execution cancelled"
         break
@@ -46,38 +58,63 @@ public struct WorkflowEngine: Sendable {
         failure = "context deadline exceeded"
         break
       }
-      let node = workflow.nodes[index]
-      guard shouldRun(index, workflow, plan, results) else {
-        nodeRuns.append(
-          NodeRun(nodeID: node.id, nodeType: node.type, status: .skipped, duration: .zero)
-        )
-        continue
+      let batch = nextBatch(from: position, workflow, plan, results)
+      position += batch.count
+
+      // Gating and the node-run limit are decided in run order, before anything in the batch runs:
+      // every source of a batch member finished before the batch.
+      var runnable: [(index: Int, inputs: [JSONValue])] = []
+      var refusal: (at: Int, message: String)?
+      for (offset, index) in batch.enumerated()
+      where shouldRun(index, workflow, plan, results) {
+        executed += 1
+        if executed > limits.maxNodeExecutions {
+          refusal = (
+            offset,
+            "maximum node executions exceeded: \(executed) (limit: \(limits.maxNodeExecutions))"
+          )
+          break
+        }
+        let inputs = plan.incoming[index].compactMap {
+          results[plan.index[workflow.edges[$0].source]!]
+        }
+        runnable.append((index, inputs))
       }
-      executed += 1
-      if executed > limits.maxNodeExecutions {
-        failure =
-          "maximum node executions exceeded: \(executed) (limit: \(limits.maxNodeExecutions))"
-        break
+      let outcomes: [Int: NodeOutcome]
+      if runnable.count > 1 {
+        outcomes = await Self.runConcurrently(runnable, workflow, state.snapshot)
+        concurrentNodes += runnable.count
+      } else if let only = runnable.first {
+        outcomes = [only.index: await Self.execute(workflow.nodes[only.index], only.inputs, state)]
+      } else {
+        outcomes = [:]
       }
-      let inputs = plan.incoming[index].compactMap {
-        results[plan.index[workflow.edges[$0].source]!]
-      }
-      let start = ContinuousClock.now
-      do {
-        let result = try await Self.executor(for: node.type).execute(
-          NodeInvocation(node: node, inputs: inputs, state: state)
-        )
-        results[index] = result
-        state.nodeResults[node.id] = result
-        nodeRuns.append(
-          NodeRun(nodeID: node.id, nodeType: node.type, status: .completed, duration: .now - start)
-        )
-      } catch {
-        nodeRuns.append(
-          NodeRun(nodeID: node.id, nodeType: node.type, status: .failed, duration: .now - start)
-        )
-        failure = "error executing node \(node.id): \(error.message)"
-        break
+
+      // Merged in run order: what a sequential run would have recorded, up to its first failure.
+      for (offset, index) in batch.enumerated() {
+        if let refusal, refusal.at == offset {
+          failure = refusal.message
+          break run
+        }
+        let node = workflow.nodes[index]
+        switch outcomes[index] {
+        case nil:
+          nodeRuns.append(
+            NodeRun(nodeID: node.id, nodeType: node.type, status: .skipped, duration: .zero)
+          )
+        case .completed(let result, let duration):
+          results[index] = result
+          state.nodeResults[node.id] = result
+          nodeRuns.append(
+            NodeRun(nodeID: node.id, nodeType: node.type, status: .completed, duration: duration)
+          )
+        case .failed(let message, let duration):
+          nodeRuns.append(
+            NodeRun(nodeID: node.id, nodeType: node.type, status: .failed, duration: duration)
+          )
+          failure = "error executing node \(node.id): \(message)"
+          break run
+        }
       }
     }
 
@@ -91,8 +128,76 @@ public struct WorkflowEngine: Sendable {
       nodeResults: nodeResults,
       finalOutput: failure == nil ? finalOutput(workflow, plan, results) : nil,
       errors: failure.map { [$0] } ?? [],
-      nodeRuns: nodeRuns
+      nodeRuns: nodeRuns,
+      concurrentNodes: concurrentNodes
     )
+  }
+
+  /// One node's outcome, before it is merged into the run.
+  enum NodeOutcome: Sendable {
+    case completed(JSONValue, Duration)
+    case failed(String, Duration)
+  }
+
+  static func execute(_ node: Node, _ inputs: [JSONValue], _ state: RunState) async -> NodeOutcome {
+    let start = ContinuousClock.now
+    do {
+      let result = try await executor(for: node.type).execute(
+        NodeInvocation(node: node, inputs: inputs, state: state)
+      )
+      return .completed(result, .now - start)
+    } catch {
+      return .failed(error.message, .now - start)
+    }
+  }
+
+  /// Runs side-effect-free nodes as child tasks, each over its own copy of the run's state (which
+  /// no batch member can change). Results of members after a failing one are simply not merged.
+  static func runConcurrently(
+    _ runnable: [(index: Int, inputs: [JSONValue])],
+    _ workflow: Workflow,
+    _ snapshot: RunState.Snapshot
+  ) async -> [Int: NodeOutcome] {
+    await withTaskGroup(of: (Int, NodeOutcome).self) { group in
+      for (index, inputs) in runnable {
+        let node = workflow.nodes[index]
+        group.addTask { (index, await execute(node, inputs, RunState(snapshot))) }
+      }
+      var outcomes: [Int: NodeOutcome] = [:]
+      for await (index, outcome) in group { outcomes[index] = outcome }
+      return outcomes
+    }
+  }
+
+  /// The nodes to run next, starting at `position` in run order: one node, or, when branches run
+  /// concurrently, the longest run of consecutive side-effect-free nodes none of which feeds
+  /// another, so each one's inputs are ready before the batch starts.
+  func nextBatch(
+    from position: Int,
+    _ workflow: Workflow,
+    _ plan: ExecutionPlan,
+    _ results: [JSONValue?]
+  ) -> ArraySlice<Int> {
+    let single = plan.order[position ..< position + 1]
+    guard branchConcurrency != .off, BranchSafety.isSafe(workflow.nodes[plan.order[position]])
+    else { return single }
+    var members: Set<Int> = [plan.order[position]]
+    var end = position + 1
+    while end < plan.order.count, end - position < BranchSafety.maxBatch {
+      let candidate = plan.order[end]
+      guard BranchSafety.isSafe(workflow.nodes[candidate]),
+        !plan.incoming[candidate].contains(where: {
+          members.contains(plan.index[workflow.edges[$0].source]!)
+        })
+      else { break }
+      members.insert(candidate)
+      end += 1
+    }
+    let batch = plan.order[position ..< end]
+    guard batch.count > 1 else { return single }
+    if branchConcurrency == .always { return batch }
+    let costly = batch.count { BranchSafety.looksCostly($0, workflow, plan, results) }
+    return costly >= 2 ? batch : single
   }
 
   /// ENGINE.md section 5: a node with no incoming edges runs; one whose sources all skipped is
@@ -155,6 +260,10 @@ public struct WorkflowEngine: Sendable {
     case "number": ConstantNode(field: "value", dataName: "NumberData")
     case "text_input": ConstantNode(field: "text", dataName: "TextInputData")
     case "boolean_input": ConstantNode(field: "boolean_value", dataName: "BooleanInputData")
+    case "date_input":
+      DateInputNode(field: "date_value", missing: "date input node missing date value")
+    case "datetime_input":
+      DateInputNode(field: "datetime_value", missing: "datetime input node missing datetime value")
     case "operation": OperationNode()
     case "text_operation": TextOperationNode()
     case "visualization": PassThroughNode(requiresInput: true)

@@ -79,6 +79,8 @@ enum NodeTypes {
     "number": ["value": .number],
     "text_input": ["text": .string],
     "boolean_input": ["boolean_value": .bool],
+    "date_input": ["date_value": .string],
+    "datetime_input": ["datetime_value": .string],
     "operation": ["op": .string],
     "text_operation": ["text_op": .string, "separator": .string, "repeat_n": .number],
     "visualization": ["mode": .string],

@@ -9,6 +9,18 @@ struct ConstantNode: NodeExecutor {
   }
 }
 
+/// `date_input`, `datetime_input`: emit their date text as written (the original neither parses nor
+/// normalises it); without one the node fails when it runs, as in the original.
+struct DateInputNode: NodeExecutor {
+  let field: String
+  let missing: String
+
+  func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
+    guard let value = invocation.data[field], value != .null else { throw NodeFailure(missing) }
+    return value
+  }
+}
+
 /// `visualization` returns its input (`mode` is ignored); `renderer` too, or null without input.
 struct PassThroughNode: NodeExecutor {
   let requiresInput: Bool
