@@ -70,6 +70,7 @@ let package = Package(
         "ThaiyyalRPC",
         "ThaiyyalCore",
         "ThaiyyalStore",
+        "ThaiyyalEngine",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CryptoExtras", package: "swift-crypto"),
         .product(name: "JWTKit", package: "jwt-kit"),

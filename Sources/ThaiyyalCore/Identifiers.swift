@@ -1,18 +1,38 @@
-/// A tenant's id: a UUIDv7 string.
-public struct TenantID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-  public let rawValue: String
-  public init(rawValue: String) { self.rawValue = rawValue }
-  public init(_ rawValue: String) { self.rawValue = rawValue }
+/// An id that is a UUIDv7 string. Each kind of resource has its own type, so a user id cannot be
+/// passed where a workflow id is expected.
+public protocol UUIDv7Identifier: RawRepresentable, Hashable, Sendable, Codable,
+  CustomStringConvertible
+where RawValue == String {
+  init(rawValue: String)
+}
+
+extension UUIDv7Identifier {
+  public init(_ rawValue: String) { self.init(rawValue: rawValue) }
   /// A new, time-ordered id.
-  public static func generate() -> TenantID { TenantID(UUIDv7.generate()) }
+  public static func generate() -> Self { Self(rawValue: UUIDv7.generate()) }
   public var description: String { rawValue }
 }
 
-/// A user's id: a UUIDv7 string, unique across tenants.
-public struct UserID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+/// A tenant's id.
+public struct TenantID: UUIDv7Identifier {
   public let rawValue: String
   public init(rawValue: String) { self.rawValue = rawValue }
-  public init(_ rawValue: String) { self.rawValue = rawValue }
-  public static func generate() -> UserID { UserID(UUIDv7.generate()) }
-  public var description: String { rawValue }
+}
+
+/// A user's id, unique across tenants.
+public struct UserID: UUIDv7Identifier {
+  public let rawValue: String
+  public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// A workflow's id, unique across tenants.
+public struct WorkflowID: UUIDv7Identifier {
+  public let rawValue: String
+  public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// An execution's id, unique across tenants; time-ordered, so newest-first lists sort by it.
+public struct ExecutionID: UUIDv7Identifier {
+  public let rawValue: String
+  public init(rawValue: String) { self.rawValue = rawValue }
 }

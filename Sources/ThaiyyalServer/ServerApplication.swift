@@ -27,8 +27,11 @@ public final class ServerApplication: Service, Sendable {
   public let handlerTable: RPCHandlerTable
   /// The database, open and migrated.
   public let store: SQLiteStore
+  let scheduler: ExecutionScheduler
+  let maintenance: ExecutionMaintenance
 
-  /// Creates the data directory if needed and opens and migrates the database.
+  /// Creates the data directory if needed, opens and migrates the database, and recovers
+  /// executions a previous run left unfinished (failed as `interrupted`, or re-queued).
   ///
   /// - Throws: ``StoreError`` when the database cannot be opened or a migration was tampered with.
   public init(configuration: ServerConfiguration, logger: Logger) async throws {
@@ -58,6 +61,22 @@ public final class ServerApplication: Service, Sendable {
     )
     let hasher = PasswordHasher(logN: configuration.passwordHashCost)
     let denials = DenialRecorder(store: store, tenants: tenants)
+    let scheduler = ExecutionScheduler(workers: configuration.executionWorkers)
+    self.scheduler = scheduler
+    let maintenance = ExecutionMaintenance(
+      store: store,
+      plans: configuration.plans,
+      clock: configuration.clock,
+      logger: logger
+    )
+    self.maintenance = maintenance
+    let requeued = try await maintenance.recoverInterrupted(
+      requeue: configuration.requeueInterruptedExecutions
+    )
+    let runner = ExecutionRunner(store: store, clock: configuration.clock, logger: logger)
+    await scheduler.start { job in await runner.run(job) }
+    for job in requeued { await scheduler.enqueue(job, reserved: false) }
+
     var router = RPCRouter()
     health.register(with: &router)
     TenantService(
@@ -85,9 +104,15 @@ public final class ServerApplication: Service, Sendable {
     )
     .register(with: &router)
     AuditService(store: store).register(with: &router)
-    for service in Self.pendingServices {
-      router.registerUnimplemented(service)
-    }
+    WorkflowService(store: store, plans: configuration.plans, clock: configuration.clock)
+      .register(with: &router)
+    ExecutionService(
+      store: store,
+      plans: configuration.plans,
+      clock: configuration.clock,
+      scheduler: scheduler
+    )
+    .register(with: &router)
     self.handlerTable = router.resolve(
       interceptors: InterceptorPipeline.make(
         configuration: configuration,
@@ -99,20 +124,30 @@ public final class ServerApplication: Service, Sendable {
     )
   }
 
-  /// Services whose handlers come with later work; every method answers `UNIMPLEMENTED` until then.
-  public static let pendingServices: [ServiceDescriptor] = [
-    Thaiyyal_V1_WorkflowService.descriptor,
-    Thaiyyal_V1_ExecutionService.descriptor,
+  /// Every service the server serves.
+  public static let services: [ServiceDescriptor] = [
+    Thaiyyal_V1_Health.descriptor, Thaiyyal_V1_TenantService.descriptor,
+    Thaiyyal_V1_UserService.descriptor, Thaiyyal_V1_AuditService.descriptor,
+    Thaiyyal_V1_WorkflowService.descriptor, Thaiyyal_V1_ExecutionService.descriptor,
   ]
 
-  /// Every service the server knows, implemented or not.
-  public static let services: [ServiceDescriptor] =
-    [
-      Thaiyyal_V1_Health.descriptor, Thaiyyal_V1_TenantService.descriptor,
-      Thaiyyal_V1_UserService.descriptor,
-      Thaiyyal_V1_AuditService.descriptor,
-    ]
-    + pendingServices
+  /// Deletes finished executions past each tenant's retention now (the server also does it every
+  /// `retentionInterval`). Returns how many went.
+  @discardableResult
+  public func pruneExpiredExecutions() async throws -> Int {
+    try await maintenance.pruneExpired(batchSize: configuration.retentionBatchSize)
+  }
+
+  /// How many executions are queued and running.
+  public func executionLoad() async -> (queued: Int, running: Int) {
+    await scheduler.load
+  }
+
+  /// Stops starting executions and ends running ones (waiting up to `grace` for them); queued
+  /// ones stay pending in the database for the next start. `run()` does this on shutdown.
+  public func stopExecutions(grace: Duration) async {
+    await scheduler.shutdown(grace: grace)
+  }
 
   /// The addresses the server listens on, once it does.
   ///
@@ -140,14 +175,29 @@ public final class ServerApplication: Service, Sendable {
       throw error
     }
 
+    let retention = Task { [maintenance, configuration, logger] in
+      while !Task.isCancelled {
+        try? await Task.sleep(for: configuration.retentionInterval)
+        guard !Task.isCancelled else { break }
+        do {
+          try await maintenance.pruneExpired(batchSize: configuration.retentionBatchSize)
+        } catch {
+          logger.error("pruning executions failed", metadata: ["error": "\(error)"])
+        }
+      }
+    }
+    defer { retention.cancel() }
+
     do {
       try await gracefulShutdown()
       logger.info("draining in-flight calls")
       health.beginDraining()
       await transport.shutdown(graceful: true)
+      await scheduler.shutdown(grace: configuration.transport.drainTimeout)
       logger.info("stopped")
     } catch {
       await transport.shutdown(graceful: false)
+      await scheduler.shutdown(grace: .zero)
       throw error
     }
   }

@@ -104,14 +104,24 @@ public func withTestServer<T: Sendable>(
   let application = try await ServerApplication(configuration: configuration, logger: logger)
 
   if transport == .inProcess {
-    return try await body(
-      TestServer(
-        application: application,
-        addresses: [],
-        dataDirectory: directory.path,
-        transport: transport
+    let result: Result<T, any Error>
+    do {
+      result = .success(
+        try await body(
+          TestServer(
+            application: application,
+            addresses: [],
+            dataDirectory: directory.path,
+            transport: transport
+          )
+        )
       )
-    )
+    } catch {
+      result = .failure(error)
+    }
+    await application.stopExecutions(grace: .zero)
+    try auditor.check()
+    return try result.get()
   }
 
   let group = ServiceGroup(services: [application], logger: logger)

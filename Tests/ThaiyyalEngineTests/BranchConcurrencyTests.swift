@@ -14,13 +14,10 @@ struct BranchConcurrencyTests {
 
   @Test("two delays on independent branches wait at the same time, with the sequential result")
   func delaysOverlap() async {
-    let start = ContinuousClock.now
     let concurrent = await WorkflowEngine().run(definition: Self.twoDelays)
-    let elapsed = ContinuousClock.now - start
     #expect(concurrent.errors.isEmpty)
+    // Both delays were started together (how much time that saves is for `bench engine`).
     #expect(concurrent.concurrentNodes == 2)
-    // Sequential waiting takes at least 800 ms; together the two waits end well before that.
-    #expect(elapsed < .milliseconds(780), "took \(elapsed)")
 
     let sequential = await WorkflowEngine(branchConcurrency: .off).run(definition: Self.twoDelays)
     #expect(sequential.concurrentNodes == 0)

@@ -33,22 +33,13 @@ struct ServiceTests {
     }
   }
 
-  @Test("every method of the services still to come answers UNIMPLEMENTED, none is missing")
-  func pendingServices() async throws {
+  @Test("every method of every service is registered, and nothing else")
+  func everyMethodRegistered() async throws {
     try await withTestServer(.inProcess) { server in
       let registered = Set(server.application.handlerTable.handlers.keys)
       let expected = Set(ServerApplication.services.flatMap(\.methods))
       #expect(registered == expected)
-      let transport = InProcessTransport(table: server.application.handlerTable)
-      for service in ServerApplication.pendingServices {
-        for method in service.methods {
-          await #expect {
-            try await transport.unary(method, payload: [], options: .default)
-          } throws: { error in
-            (error as? RPCError)?.code == .unimplemented
-          }
-        }
-      }
+      #expect(expected.count == 39)
     }
   }
 

@@ -46,7 +46,9 @@ extension ServerConfiguration {
     try reader.section(
       root,
       path: "",
-      allowed: ["data_dir", "listen", "limits", "log", "database", "security", "plans"]
+      allowed: [
+        "data_dir", "listen", "limits", "log", "database", "security", "plans", "executions",
+      ]
     ) {
       key,
       value in
@@ -113,6 +115,28 @@ extension ServerConfiguration {
           case "password_hash_cost":
             passwordHashCost = try reader.int(value, "security.\(key)")
           default: lockout = .seconds(try reader.int(value, "security.\(key)"))
+          }
+        }
+      case "executions":
+        try reader.section(
+          value,
+          path: "executions.",
+          allowed: [
+            "workers", "requeue_interrupted", "retention_interval_seconds", "retention_batch_size",
+          ]
+        ) { key, value in
+          switch key {
+          case "requeue_interrupted":
+            guard let flag = value as? Bool else {
+              throw ConfigurationError(
+                "\(source): executions.requeue_interrupted must be true or false"
+              )
+            }
+            requeueInterruptedExecutions = flag
+          case "workers": executionWorkers = try reader.int(value, "executions.\(key)")
+          case "retention_batch_size":
+            retentionBatchSize = try reader.int(value, "executions.\(key)")
+          default: retentionInterval = .seconds(try reader.int(value, "executions.\(key)"))
           }
         }
       case "plans":

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 public import ThaiyyalCore
 public import ThaiyyalStore
@@ -41,6 +42,15 @@ public struct ServerConfiguration: Sendable {
   public var clock: WallClock = .system
   /// Default limits of every plan.
   public var plans: PlanCatalog = .standard
+  /// Executions running at once across all tenants. Default: the number of cores.
+  public var executionWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+  /// At start-up, put executions a crash left pending or running back in the queue instead of
+  /// marking them failed (`interrupted`).
+  public var requeueInterruptedExecutions = false
+  /// How often finished executions past their plan's retention are pruned.
+  public var retentionInterval: Duration = .seconds(3600)
+  /// Executions deleted per transaction when pruning, so no write lock is held for long.
+  public var retentionBatchSize = 500
   /// Sees every SQL statement; for tests that check tenant scoping.
   public var statementObserver: (@Sendable (String) -> Void)?
   /// Minimum level logged.
@@ -99,6 +109,13 @@ public struct ServerConfiguration: Sendable {
     guard maxFailedLogins >= 1, lockout >= .zero, tokenLifetime > .zero else {
       throw ConfigurationError(
         "security: max_failed_logins, lockout_seconds and token_lifetime_seconds must be positive"
+      )
+    }
+    guard (1 ... 1024).contains(executionWorkers), retentionInterval > .zero,
+      (1 ... 100_000).contains(retentionBatchSize)
+    else {
+      throw ConfigurationError(
+        "executions: workers must be 1 to 1024, retention_interval_seconds positive and retention_batch_size 1 to 100000"
       )
     }
     guard effectiveSocketPath.utf8.count <= 107 else {

@@ -25,12 +25,25 @@ enum PageToken {
       with: "/"
     )
     base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-    guard token.utf8.count <= 256, let data = Data(base64Encoded: base64),
+    guard token.utf8.count <= 1024, let data = Data(base64Encoded: base64),
       let text = String(data: data, encoding: .utf8), text.hasPrefix(prefix),
-      UUIDv7.isValid(String(text.dropFirst(prefix.count)))
+      split(String(text.dropFirst(prefix.count))) != nil
     else {
       throw RPCError(.invalidArgument, "page_token is not a token this server issued")
     }
     return PageRequest(size: size, after: String(text.dropFirst(prefix.count)))
+  }
+
+  /// A cursor is the last item's id, optionally followed by `:` and its sort key.
+  static func cursor(id: String, key: String) -> String { id + ":" + key }
+
+  /// The id and sort key of a cursor; `nil` when it is not one this server made.
+  static func split(_ cursor: String) -> (id: String, key: String?)? {
+    let id = String(cursor.prefix(36))
+    guard UUIDv7.isValid(id) else { return nil }
+    let rest = cursor.dropFirst(36)
+    if rest.isEmpty { return (id, nil) }
+    guard rest.first == ":" else { return nil }
+    return (id, String(rest.dropFirst()))
   }
 }

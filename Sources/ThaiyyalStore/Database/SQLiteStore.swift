@@ -27,6 +27,9 @@ public final class SQLiteStore: Sendable {
     let synchronous = configuration.synchronous.rawValue
     let observer = configuration.statementObserver
     config.prepareDatabase { db in
+      // Takes effect when the file is new (before any table exists): freed pages can then be
+      // handed back to the file system a few at a time (``incrementalVacuum(pages:)``).
+      if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
       try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
       if let observer {
         db.trace(options: .statement) { event in
@@ -78,6 +81,29 @@ public final class SQLiteStore: Sendable {
   /// `PRAGMA integrity_check`: `ok` when the file is sound.
   public func integrityCheck() async throws -> String {
     try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+  }
+
+  /// Gives up to `pages` free pages back to the file system, outside any long transaction.
+  /// Returns the free pages left.
+  @discardableResult
+  public func incrementalVacuum(pages: Int) async throws -> Int64 {
+    try await mapErrors {
+      try await pool.writeWithoutTransaction { db in
+        try db.execute(sql: "PRAGMA incremental_vacuum(\(max(1, pages)))")
+        return try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+      }
+    }
+  }
+
+  /// The file's page count and free pages, for tests and operations.
+  public func pageCounts() async throws -> (pages: Int64, free: Int64, autoVacuum: Int64) {
+    try await pool.read { db in
+      (
+        try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0,
+        try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0,
+        try Int64.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
+      )
+    }
   }
 
   /// Closes every connection; later calls fail.

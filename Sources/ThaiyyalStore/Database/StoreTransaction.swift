@@ -24,6 +24,8 @@ public struct ScopedRepositories {
   public var users: UserRepository { UserRepository(db: db, tenantID: tenantID) }
   public var audit: AuditRepository { AuditRepository(db: db, tenantID: tenantID) }
   public var usage: UsageRepository { UsageRepository(db: db, tenantID: tenantID) }
+  public var workflows: WorkflowRepository { WorkflowRepository(db: db, tenantID: tenantID) }
+  public var executions: ExecutionRepository { ExecutionRepository(db: db, tenantID: tenantID) }
 }
 
 extension DatabaseError {

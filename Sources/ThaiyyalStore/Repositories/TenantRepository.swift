@@ -38,6 +38,12 @@ public struct TenantRepository {
     ).map(Self.tenant)
   }
 
+  /// Every tenant not yet purged, for platform-wide jobs (start-up recovery, retention) that then
+  /// work inside each tenant's scope.
+  public func all() throws -> [Tenant] {
+    try db.fetchRows("SELECT \(Self.columns) FROM tenants ORDER BY id", []).map(Self.tenant)
+  }
+
   /// A tenant by id.
   public func find(id: TenantID) throws -> Tenant? {
     try db.fetchRow(

@@ -46,6 +46,19 @@ public struct UsageRepository {
     )
   }
 
+  /// Refuses adding `amount` to a count or a size quota when it would pass the limit.
+  ///
+  /// - Throws: ``DomainError/quotaExceeded(_:)``.
+  public func requireRoom(_ quota: Quota, adding amount: Int64, limits: PlanLimits) throws {
+    precondition(quota != .executionsPerDay, "daily counters are taken, not checked")
+    let limit = quota.limit(in: limits)
+    guard limit >= 0 else { return }
+    let (used, _) = try used(quota, now: 0)
+    if used + amount > limit {
+      throw DomainError.quotaExceeded(QuotaViolation(quota: quota, limit: limit, used: used))
+    }
+  }
+
   private func counter(_ quota: Quota, period: String) throws -> Int64 {
     try db.fetchInt(
       "SELECT used FROM quota_usage WHERE tenant_id = ? AND quota = ? AND period = ?",

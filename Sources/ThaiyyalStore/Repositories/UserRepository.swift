@@ -98,10 +98,9 @@ public struct UserRepository {
       arguments += [status.rawValue]
     }
     if let prefix = filter.prefix, !prefix.isEmpty {
-      let escaped = prefix.replacingOccurrences(of: "\\", with: "\\\\")
-        .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+      let pattern = Conditions.likePattern(prefix: prefix)
       conditions.append("(email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\')")
-      arguments += [escaped + "%", escaped + "%"]
+      arguments += [pattern, pattern]
     }
     if let after = page.after {
       conditions.append("id > ?")

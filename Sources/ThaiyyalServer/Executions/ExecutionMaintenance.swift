@@ -1,0 +1,124 @@
+import Logging
+import ThaiyyalCore
+import ThaiyyalEngine
+import ThaiyyalStore
+
+/// The platform-wide upkeep of executions, done tenant by tenant inside each tenant's scope:
+/// recovery of executions a crash left unfinished, and pruning past the plan's retention.
+struct ExecutionMaintenance: Sendable {
+  let store: SQLiteStore
+  let plans: PlanCatalog
+  let clock: WallClock
+  let logger: Logger
+
+  static let systemActor = AuditContext(
+    actorType: .system,
+    actorID: "system",
+    peer: "",
+    requestID: ""
+  )
+
+  /// At start-up, before serving: every execution left pending or running is marked failed with
+  /// error `interrupted` (or, when `requeue` is set, put back to pending and returned to be
+  /// queued), and each is audited.
+  func recoverInterrupted(requeue: Bool) async throws -> [ExecutionJob] {
+    let now = clock.nowMilliseconds()
+    let plans = self.plans
+    let (jobs, count) = try await store.write { tx -> ([ExecutionJob], Int) in
+      var jobs: [ExecutionJob] = []
+      var count = 0
+      for tenant in try tx.tenants.all() {
+        let scoped = tx.scoped(TenantScope(tenant.id))
+        let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
+        for execution in try scoped.executions.unfinished() {
+          count += 1
+          if requeue && tenant.status != .deleted {
+            try scoped.executions.requeue(id: execution.id)
+            jobs.append(Self.job(execution.id, tenant: tenant.id, limits: limits))
+          } else {
+            try scoped.executions.finish(
+              id: execution.id,
+              ExecutionOutcome(
+                status: .failed,
+                result: nil,
+                error: "interrupted",
+                nodesExecuted: 0,
+                nodeRuns: nil,
+                finishedAt: now
+              )
+            )
+          }
+          try scoped.audit.append(
+            Self.systemActor.entry(
+              tenant: tenant.id,
+              action: requeue ? "execution.requeued" : "execution.interrupted",
+              resourceType: "execution",
+              resourceID: execution.id.rawValue,
+              outcome: requeue ? .success : .failure,
+              reason: "the server stopped while the execution was \(execution.status.rawValue)"
+            )
+          )
+        }
+      }
+      return (jobs, count)
+    }
+    if count > 0 {
+      logger.notice(
+        "recovered executions interrupted by a stop",
+        metadata: ["count": "\(count)", "requeued": "\(requeue)"]
+      )
+    }
+    return jobs
+  }
+
+  /// Deletes finished executions older than each tenant's retention, `batchSize` per transaction,
+  /// then hands freed pages back to the file system a little at a time. Returns how many went.
+  @discardableResult
+  func pruneExpired(batchSize: Int) async throws -> Int {
+    let now = clock.nowMilliseconds()
+    let tenants = try await store.read { tx in try tx.tenants.all() }
+    var total = 0
+    for tenant in tenants {
+      let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
+      guard let days = limits.executionRetentionDays, days >= 0 else { continue }
+      let cutoff = now - days * 86_400_000
+      let scope = TenantScope(tenant.id)
+      while true {
+        let deleted = try await store.write { tx in
+          try tx.scoped(scope).executions.prune(createdBefore: cutoff, limit: batchSize)
+        }
+        total += deleted
+        guard deleted == batchSize else { break }
+        await Task.yield()
+      }
+    }
+    if total > 0 {
+      // A bounded number of pages per step keeps each write lock short. A file made before
+      // incremental auto-vacuum frees nothing this way; the loop stops when nothing moves.
+      var free = Int64.max
+      while true {
+        let left = try await store.incrementalVacuum(pages: 256)
+        guard left > 0, left < free else { break }
+        free = left
+        await Task.yield()
+      }
+      logger.info("pruned executions past retention", metadata: ["count": "\(total)"])
+    }
+    return total
+  }
+
+  static func job(_ id: ExecutionID, tenant: TenantID, limits: PlanLimits) -> ExecutionJob {
+    ExecutionJob(
+      tenantID: tenant,
+      executionID: id,
+      limits: EngineLimits(plan: limits),
+      maxConcurrent: Self.count(limits.maxConcurrentExecutions, default: 4)
+    )
+  }
+
+  /// A plan count as an `Int`: -1 (unlimited) is `Int.max`, unset is `default`.
+  static func count(_ value: Int64?, default fallback: Int) -> Int {
+    guard let value else { return fallback }
+    return value < 0 ? Int.max : Int(value)
+  }
+}

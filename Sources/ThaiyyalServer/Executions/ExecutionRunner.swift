@@ -1,0 +1,107 @@
+import Logging
+import ThaiyyalCore
+import ThaiyyalEngine
+import ThaiyyalStore
+
+/// Runs one job on a worker: marks it running, runs its workflow version with the plan's limits,
+/// and stores the outcome and output in the one transaction that marks it finished.
+struct ExecutionRunner: Sendable {
+  let store: SQLiteStore
+  let clock: WallClock
+  let logger: Logger
+
+  func run(_ job: ExecutionJob) async {
+    let scope = TenantScope(job.tenantID)
+    let id = job.executionID
+    do {
+      let now = clock.nowMilliseconds()
+      // Load and mark running together: a cancelled or deleted execution is skipped.
+      let loaded = try await store.write { tx -> (ExecutionRecord, String)? in
+        let scoped = tx.scoped(scope)
+        guard let execution = try scoped.executions.find(id: id),
+          let version = try scoped.workflows.version(
+            execution.workflowID,
+            execution.workflowVersion
+          ),
+          let definition = version.definition,
+          try scoped.executions.markRunning(id: id, at: now)
+        else { return nil }
+        return (execution, definition)
+      }
+      guard let (execution, definition) = loaded else { return }
+      let input = try execution.input.map { try JSONParser().parse($0) }
+      let result = await WorkflowEngine(limits: job.limits).run(
+        definition: definition,
+        input: input
+      )
+      let outcome = Self.outcome(of: result, limits: job.limits, at: clock.nowMilliseconds())
+      try await store.write { tx in
+        _ = try tx.scoped(scope).executions.finish(id: id, outcome)
+      }
+    } catch {
+      logger.error(
+        "execution failed to run",
+        metadata: ["execution": "\(id)", "tenant": "\(job.tenantID)", "error": "\(error)"]
+      )
+      let outcome = ExecutionOutcome(
+        status: .failed,
+        result: nil,
+        error: "internal error: the execution could not be run",
+        nodesExecuted: 0,
+        nodeRuns: nil,
+        finishedAt: clock.nowMilliseconds()
+      )
+      _ = try? await store.write { tx in try tx.scoped(scope).executions.finish(id: id, outcome) }
+    }
+  }
+
+  /// How a run ended, in the record's terms. A run stopped by cancellation is `cancelled`; one
+  /// past the plan's time limit fails with a message that says so.
+  static func outcome(
+    of result: ExecutionResult,
+    limits: EngineLimits,
+    at time: Int64
+  )
+    -> ExecutionOutcome
+  {
+    let status: ExecutionRecord.Status
+    var error = result.errors.first
+    switch error {
+    case nil:
+      status = .completed
+    case "execution cancelled":
+      status = .cancelled
+      error = "cancelled"
+    case "context deadline exceeded":
+      status = .failed
+      error =
+        "DEADLINE_EXCEEDED: the run took longer than the plan's limit of \(limits.maxExecutionTime)"
+    default:
+      status = .failed
+    }
+    return ExecutionOutcome(
+      status: status,
+      result: JSONWriter().string(result.json),
+      error: error,
+      nodesExecuted: Int64(result.nodeRuns.count { $0.status != .skipped }),
+      nodeRuns: NodeRunsJSON.encode(result.nodeRuns),
+      finishedAt: time
+    )
+  }
+}
+
+extension EngineLimits {
+  /// The engine limits of a tenant's plan: node count and run time (-1 means the engine's
+  /// largest).
+  init(plan: PlanLimits) {
+    self.init()
+    if let nodes = plan.maxNodesPerWorkflow {
+      maxNodes = nodes < 0 ? 100_000 : Int(min(nodes, 100_000))
+      maxEdges = max(maxEdges, maxNodes * 4)
+      maxNodeExecutions = max(maxNodeExecutions, maxNodes)
+    }
+    if let seconds = plan.maxExecutionSeconds {
+      maxExecutionTime = seconds < 0 ? .seconds(3600) : .seconds(min(seconds, 86_400))
+    }
+  }
+}
