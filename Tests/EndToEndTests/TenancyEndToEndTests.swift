@@ -19,7 +19,11 @@ struct TenancyEndToEndTests {
   /// socket file from a killed run may exist before the new server listens).
   static let tcpPort = Int.random(in: 30_000 ... 60_000)
 
-  static func startServer(in directory: String, tcp: Bool = false) async throws -> Process {
+  static func startServer(
+    in directory: String,
+    tcp: Bool = false,
+    extra: [String] = []
+  ) async throws -> Process {
     let server = Process()
     server.executableURL = BinaryTests.binary
     server.arguments =
@@ -27,7 +31,7 @@ struct TenancyEndToEndTests {
         "serve", "--data-dir", directory + "/data", "--socket", directory + "/s.sock",
         "--log-format",
         "json",
-      ] + (tcp ? ["--tcp", "127.0.0.1:\(tcpPort)"] : [])
+      ] + (tcp ? ["--tcp", "127.0.0.1:\(tcpPort)"] : []) + extra
     server.standardError = FileHandle.nullDevice
     try server.run()
     for _ in 0 ..< 400 {

@@ -20,19 +20,17 @@ struct RoleMatrixTests {
     }
   }
 
-  @Test("every method × every role is allowed or PERMISSION_DENIED exactly as the table says")
-  func matrix() async throws {
-    try await withTestServer(.inProcess) { server in
+  @Test(
+    "every method × every role is allowed or PERMISSION_DENIED exactly as the table says",
+    arguments: [TestTransport.inProcess, .unixSocket]
+  )
+  func matrix(_ transport: TestTransport) async throws {
+    try await withTestServer(transport) { server in
       let fixture = try await Fixture.make(server)
-      let transport = { (role: Role) in
-        CredentialsTransport(
-          base: InProcessTransport(
-            table: server.application.handlerTable,
-            peer: .tcp(address: "192.0.2.1:1")
-          ),
-          token: fixture.tokens[role]
-        )
-      }
+      let clients = Dictionary(
+        uniqueKeysWithValues: Role.allCases.map { ($0, fixture.client($0)) }
+      )
+      let transport = { (role: Role) in clients[role]!.transport }
       // Logout revokes the caller's token, so it goes last.
       let methods = AccessPolicies.table.keys.sorted { a, b in
         (a.method == "Logout" ? 1 : 0, a.fullName) < (b.method == "Logout" ? 1 : 0, b.fullName)

@@ -34,10 +34,13 @@ struct ExecutionRunner: Sendable {
         definition: definition,
         input: input
       )
-      let outcome = Self.outcome(of: result, limits: job.limits, at: clock.nowMilliseconds())
-      try await store.write { tx in
-        _ = try tx.scoped(scope).executions.finish(id: id, outcome)
-      }
+      let outcome = Self.outcome(
+        of: result,
+        cancelled: Task.isCancelled,
+        limits: job.limits,
+        at: clock.nowMilliseconds()
+      )
+      try await record(outcome, id, scope)
     } catch {
       logger.error(
         "execution failed to run",
@@ -51,25 +54,40 @@ struct ExecutionRunner: Sendable {
         nodeRuns: nil,
         finishedAt: clock.nowMilliseconds()
       )
-      _ = try? await store.write { tx in try tx.scoped(scope).executions.finish(id: id, outcome) }
+      try? await record(outcome, id, scope)
     }
+  }
+
+  /// Stores the outcome even when the run was cancelled: the write runs in its own task, which the
+  /// cancellation of this one does not reach.
+  private func record(
+    _ outcome: ExecutionOutcome,
+    _ id: ExecutionID,
+    _ scope: TenantScope
+  )
+    async throws
+  {
+    try await Task { [store] in
+      try await store.write { tx in
+        _ = try tx.scoped(scope).executions.finish(id: id, outcome)
+      }
+    }.value
   }
 
   /// How a run ended, in the record's terms. A run stopped by cancellation is `cancelled`; one
   /// past the plan's time limit fails with a message that says so.
   static func outcome(
     of result: ExecutionResult,
+    cancelled: Bool,
     limits: EngineLimits,
     at time: Int64
-  )
-    -> ExecutionOutcome
-  {
+  ) -> ExecutionOutcome {
     let status: ExecutionRecord.Status
     var error = result.errors.first
     switch error {
     case nil:
       status = .completed
-    case "execution cancelled":
+    case _ where cancelled:
       status = .cancelled
       error = "cancelled"
     case "context deadline exceeded":

@@ -1,0 +1,131 @@
+import Foundation
+import SwiftProtobuf
+import Testing
+import ThaiyyalClient
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalTesting
+import ThaiyyalTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Executions across a crash of a real `thaiyyal serve` process.
+@Suite("Executions end to end", .serialized)
+struct ExecutionsEndToEndTests {
+  /// A chain of delays: about one second per run.
+  static let slow = """
+    {"nodes": [{"id": "n", "data": {"value": 1}}, {"id": "a", "data": {"duration": "250ms"}},
+               {"id": "b", "data": {"duration": "250ms"}}, {"id": "c", "data": {"duration": "250ms"}},
+               {"id": "d", "data": {"duration": "250ms"}}],
+     "edges": [{"source": "n", "target": "a"}, {"source": "a", "target": "b"}, {"source": "b", "target": "c"},
+               {"source": "c", "target": "d"}]}
+    """
+
+  /// Creates a tenant, logs in its owner, creates the slow workflow and starts `count` runs.
+  static func startRuns(
+    _ socket: String,
+    slug: String,
+    count: Int
+  ) async throws -> (
+    client: ThaiyyalClient, ids: [String]
+  ) {
+    let operatorClient = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
+    var tenant = Thaiyyal_V1_CreateTenantRequest()
+    tenant.slug = slug
+    tenant.name = slug
+    tenant.plan = .enterprise
+    tenant.ownerEmail = "owner@\(slug).io"
+    tenant.ownerUsername = "owner"
+    tenant.ownerPassword = "a long enough password"
+    _ = try await operatorClient.tenants.createTenant(tenant)
+    await operatorClient.close()
+    let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
+    let login = try await client.users.login(
+      .with {
+        $0.tenant = slug
+        $0.login = "owner"
+        $0.password = "a long enough password"
+      }
+    )
+    client.token = login.accessToken
+    let workflow = try await client.workflows.createWorkflow(
+      .with {
+        $0.name = "slow"
+        $0.definitionJson = slow
+      }
+    )
+    var ids: [String] = []
+    for _ in 0 ..< count {
+      ids.append(
+        try await client.executions.startExecution(.with { $0.workflowID = workflow.id }).id
+      )
+    }
+    // Wait until one holds a worker, so the crash interrupts running and pending executions.
+    for _ in 0 ..< 200 {
+      let first = try await client.executions.getExecution(.with { $0.id = ids[0] })
+      if first.status == .running { break }
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    return (client, ids)
+  }
+
+  @Test(
+    "after kill -9 no execution is stuck: each is failed as interrupted and audited, or re-run when configured",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
+  )
+  func crashRecovery() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let socket = directory.path + "/s.sock"
+
+    // 1. Crash, restart: every accepted execution is present and failed as interrupted.
+    let crashed = try await TenancyEndToEndTests.startServer(in: directory.path)
+    let (first, ids) = try await Self.startRuns(socket, slug: "acme", count: 5)
+    await first.close()
+    kill(crashed.processIdentifier, SIGKILL)
+    await offPool { crashed.waitUntilExit() }
+    let restarted = try await TenancyEndToEndTests.startServer(in: directory.path)
+    let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "acme")
+    let listed = try await reader.executions.listExecutions().executions
+    #expect(Set(listed.map(\.id)) == Set(ids), "every accepted execution survived the crash")
+    #expect(listed.allSatisfy { $0.status == .failed && $0.error == "interrupted" })
+    let audit = try await reader.audit.listAuditLogs(.with { $0.action = "execution.interrupted" })
+    #expect(audit.entries.count == 5)
+    #expect(audit.entries.allSatisfy { $0.actorType == .system })
+
+    // 2. Crash again with runs in flight; restart re-queueing them: they all complete.
+    let (second, moreIDs) = try await Self.startRuns(socket, slug: "globex", count: 3)
+    await second.close()
+    await reader.close()
+    kill(restarted.processIdentifier, SIGKILL)
+    await offPool { restarted.waitUntilExit() }
+    let config = directory.path + "/requeue.yaml"
+    try "executions:\n  requeue_interrupted: true\n".write(
+      toFile: config,
+      atomically: true,
+      encoding: .utf8
+    )
+    let server = try await TenancyEndToEndTests.startServer(
+      in: directory.path,
+      extra: ["--config", config]
+    )
+    defer {
+      server.terminate()
+      server.waitUntilExit()
+    }
+    let globex = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "globex")
+    var finished: [Thaiyyal_V1_Execution] = []
+    for _ in 0 ..< 1000 {
+      finished = try await globex.executions.listExecutions().executions
+      if finished.count == 3 && finished.allSatisfy({ $0.status == .completed }) { break }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(Set(finished.map(\.id)) == Set(moreIDs))
+    #expect(finished.allSatisfy { $0.status == .completed }, "\(finished.map(\.status))")
+    let requeued = try await globex.audit.listAuditLogs(.with { $0.action = "execution.requeued" })
+    #expect(requeued.entries.count == 3)
+    await globex.close()
+  }
+}
