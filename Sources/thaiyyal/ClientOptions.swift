@@ -134,3 +134,5 @@ func runClientCall<T>(_ body: () async throws -> T) async throws -> T {
 extension Plan: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
 extension Tenant.Status: ExpressibleByArgument {}
+extension WorkflowRecord.Visibility: ExpressibleByArgument {}
+extension ExecutionRecord.Status: ExpressibleByArgument {}

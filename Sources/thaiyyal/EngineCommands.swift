@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(help: "Indent the output.") var pretty = false
 
   func run() async throws {
-    let definition = try readDefinition(file)
+    let definition = try readDefinitionFile(file)
     var value: JSONValue?
     if let input {
       do {
@@ -41,7 +41,7 @@ struct ValidateCommand: AsyncParsableCommand {
   @Argument(help: "The workflow definition (JSON).") var file: String
 
   func run() async throws {
-    let definition = try readDefinition(file)
+    let definition = try readDefinitionFile(file)
     do {
       let workflow = try WorkflowDecoder().decode(definition)
       print("valid: \(workflow.nodes.count) nodes, \(workflow.edges.count) edges")
@@ -50,11 +50,4 @@ struct ValidateCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
   }
-}
-
-private func readDefinition(_ path: String) throws -> String {
-  guard let data = FileManager.default.contents(atPath: path) else {
-    throw UsageError("cannot read \(path)")
-  }
-  return String(decoding: data, as: UTF8.self)
 }

@@ -11,7 +11,8 @@ struct Thaiyyal: AsyncParsableCommand {
     subcommands: [
       ServeCommand.self, HealthCommand.self, LoginCommand.self, LogoutCommand.self,
       WhoAmICommand.self,
-      TenantCommand.self, UserCommand.self, AuditCommand.self, TokenCommand.self,
+      TenantCommand.self, UserCommand.self, WorkflowCommand.self, ExecCommand.self,
+      AuditCommand.self, TokenCommand.self,
       MigrateCommand.self, RunCommand.self, ValidateCommand.self,
       BenchCommand.self,
     ]

@@ -128,4 +128,81 @@ struct ExecutionsEndToEndTests {
     #expect(requeued.entries.count == 3)
     await globex.close()
   }
+
+  @Test(
+    "workflow and exec commands: create from a file, validate, run with input and wait, list as JSON",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
+  )
+  func commands() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let server = try await TenancyEndToEndTests.startServer(in: directory.path)
+    defer {
+      server.terminate()
+      server.waitUntilExit()
+    }
+    let socket = ["--socket", directory.path + "/s.sock"]
+    let environment = ["XDG_CONFIG_HOME": directory.path + "/config"]
+    func thaiyyal(
+      _ arguments: [String],
+      input: String? = nil
+    ) async throws -> (
+      status: Int32, output: String, error: String
+    ) {
+      try await BinaryTests.run(arguments + socket, input: input, environment: environment)
+    }
+    let password = "a long enough password\n"
+    _ = try await thaiyyal(
+      [
+        "tenant", "create", "--slug", "acme", "--name", "Acme", "--owner-email", "o@acme.io",
+        "--owner-username", "owner", "--password-stdin",
+      ],
+      input: password
+    )
+    let login = try await thaiyyal(
+      ["login", "--tenant", "acme", "--user", "owner", "--password-stdin"],
+      input: password
+    )
+    #expect(login.status == 0, "\(login.error)")
+    let file = directory.path + "/times.json"
+    try """
+    {"nodes": [{"id": "n", "data": {"value": 10}}, {"id": "e", "data": {"expression": "input * variables.input.x"}}],
+     "edges": [{"source": "n", "target": "e"}]}
+    """.write(toFile: file, atomically: true, encoding: .utf8)
+    let bad = directory.path + "/bad.json"
+    try #"{"nodes": [{"id": "a", "type": "teleport"}]}"#.write(
+      toFile: bad,
+      atomically: true,
+      encoding: .utf8
+    )
+
+    let validated = try await thaiyyal(["workflow", "validate", "-f", bad])
+    #expect(validated.status == 1)
+    #expect(validated.output.contains("nodes[a].type"))
+    let refused = try await thaiyyal(["workflow", "create", "-f", bad])
+    #expect(refused.status == 1)
+    #expect(refused.error.hasPrefix("INVALID_ARGUMENT:"))
+
+    let created = try await thaiyyal(["workflow", "create", "-f", file, "--output", "json"])
+    #expect(created.status == 0, "\(created.error)")
+    let workflow =
+      try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any]
+    let id = try #require(workflow?["id"] as? String)
+    #expect(workflow?["name"] as? String == "times")
+
+    let run = try await thaiyyal(
+      ["exec", "run", id, "--input", #"{"x": 4}"#, "--wait", "--output", "json"]
+    )
+    #expect(run.status == 0, "\(run.error)")
+    let execution = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any]
+    #expect(execution?["status"] as? String == "COMPLETED")
+    let result = (execution?["resultJson"] as? String) ?? ""
+    #expect(result.contains(#""final_output":40"#), "\(result)")
+
+    let listed = try await thaiyyal(["exec", "list", "--output", "json"])
+    #expect(listed.output.split(separator: "\n").count == 1)
+    let missing = try await thaiyyal(["exec", "get", "01900000-0000-7000-8000-000000000000"])
+    #expect(missing.status == 1)
+    #expect(missing.error.hasPrefix("NOT_FOUND:"))
+  }
 }
