@@ -37,30 +37,10 @@ struct AuthBench: AsyncParsableCommand {
     #if DEBUG
     print("warning: this is a debug build; build with -c release for meaningful figures")
     #endif
-    let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: server.socketPath))
+    let (client, user) = try await makeBenchTenant(server)
     defer { Task { await client.close() } }
-    var create = Thaiyyal_V1_CreateTenantRequest()
-    create.slug = "bench"
-    create.name = "Bench"
-    create.plan = .enterprise
-    create.ownerEmail = "owner@bench.io"
-    create.ownerUsername = "owner"
-    create.ownerPassword = "a long enough password"
-    _ = try await client.tenants.createTenant(create)
-    var update = Thaiyyal_V1_UpdateTenantRequest()
-    update.tenant.slug = "bench"
-    update.tenant.limitOverrides.rateLimitPerSecond = -1
-    update.updateMask.paths = ["limit_overrides"]
-    _ = try await client.tenants.updateTenant(update)
     var login = Thaiyyal_V1_LoginRequest()
     login.tenant = "bench"
-    login.login = "owner"
-    login.password = "a long enough password"
-    let token = try await client.users.login(login).accessToken
-    let user = ThaiyyalClient(
-      connectingTo: .unixDomainSocket(path: server.socketPath),
-      token: token
-    )
     defer { Task { await user.close() } }
 
     print("server pid \(server.pid), \(duration) s per scenario")

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SwiftProtobuf
 import Synchronization
+import ThaiyyalClient
 import ThaiyyalProto
 import ThaiyyalRPC
 import ThaiyyalTransport
@@ -10,7 +12,9 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Run benchmarks (use a release build).",
-    subcommands: [RPCBench.self, TenantsBench.self, AuthBench.self, EngineBench.self]
+    subcommands: [
+      RPCBench.self, TenantsBench.self, AuthBench.self, EngineBench.self, WorkflowsBench.self,
+    ]
   )
 }
 
@@ -188,6 +192,40 @@ struct BenchServer {
     }
     try? FileManager.default.removeItem(atPath: directory)
   }
+}
+
+/// Creates an enterprise tenant `bench` without a rate limit on `server` and signs its owner in.
+///
+/// - Returns: An operator client and a client carrying the owner's token.
+func makeBenchTenant(
+  _ server: BenchServer
+) async throws -> (
+  operator: ThaiyyalClient, owner: ThaiyyalClient
+) {
+  let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: server.socketPath))
+  var create = Thaiyyal_V1_CreateTenantRequest()
+  create.slug = "bench"
+  create.name = "Bench"
+  create.plan = .enterprise
+  create.ownerEmail = "owner@bench.io"
+  create.ownerUsername = "owner"
+  create.ownerPassword = "a long enough password"
+  _ = try await client.tenants.createTenant(create)
+  var update = Thaiyyal_V1_UpdateTenantRequest()
+  update.tenant.slug = "bench"
+  update.tenant.limitOverrides.rateLimitPerSecond = -1
+  update.updateMask.paths = ["limit_overrides"]
+  _ = try await client.tenants.updateTenant(update)
+  var login = Thaiyyal_V1_LoginRequest()
+  login.tenant = "bench"
+  login.login = "owner"
+  login.password = "a long enough password"
+  let token = try await client.users.login(login).accessToken
+  let owner = ThaiyyalClient(
+    connectingTo: .unixDomainSocket(path: server.socketPath),
+    token: token
+  )
+  return (client, owner)
 }
 
 /// A benchmark that could not run; printed without a usage message.

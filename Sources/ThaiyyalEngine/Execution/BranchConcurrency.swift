@@ -32,11 +32,26 @@ enum BranchSafety {
 
   private static func mentionsNodeResults(_ value: JSONValue) -> Bool {
     switch value {
-    case .string(let text): text.contains("node.")
+    case .string(let text): containsNodeDot(text.utf8)
     case .array(let items): items.contains(where: mentionsNodeResults)
     case .object(let fields): fields.values.contains(where: mentionsNodeResults)
     default: false
     }
+  }
+
+  /// Whether `text` contains `node.`, by bytes (cheaper than a general substring search).
+  private static func containsNodeDot(_ text: String.UTF8View) -> Bool {
+    let pattern: [UInt8] = Array("node.".utf8)
+    var matched = 0
+    for byte in text {
+      if byte == pattern[matched] {
+        matched += 1
+        if matched == pattern.count { return true }
+      } else {
+        matched = byte == pattern[0] ? 1 : 0
+      }
+    }
+    return false
   }
 
   /// Whether a node probably costs more than starting a task: it waits, or it walks a big input.
@@ -64,6 +79,67 @@ enum BranchSafety {
         }
       }
     }
+  }
+}
+
+/// Chooses, run by run, which nodes start together. Per run: each node's safety is worked out
+/// once, and a stretch of ready nodes judged not worth tasks is then run one at a time without
+/// being judged again.
+struct BatchPlanner {
+  let mode: BranchConcurrency
+  private var safe: [Bool?]
+  /// The position of the batch a node was last put in, to test membership without a set.
+  private var batchOf: [Int]
+  /// Positions before this run one at a time.
+  private var sequentialUntil = 0
+
+  init(mode: BranchConcurrency, nodeCount: Int) {
+    self.mode = mode
+    safe = [Bool?](repeating: nil, count: nodeCount)
+    batchOf = [Int](repeating: -1, count: nodeCount)
+  }
+
+  /// The nodes to run next, starting at `position` in run order: one node, or the longest run of
+  /// consecutive safe nodes none of which feeds another, so each one's inputs are ready before the
+  /// batch starts.
+  mutating func next(
+    from position: Int,
+    _ workflow: Workflow,
+    _ plan: ExecutionPlan,
+    _ results: [JSONValue?]
+  ) -> ArraySlice<Int> {
+    let single = plan.order[position ..< position + 1]
+    guard mode != .off, position >= sequentialUntil, isSafe(plan.order[position], workflow) else {
+      return single
+    }
+    batchOf[plan.order[position]] = position
+    var end = position + 1
+    while end < plan.order.count, end - position < BranchSafety.maxBatch {
+      let candidate = plan.order[end]
+      guard isSafe(candidate, workflow),
+        !plan.incoming[candidate].contains(where: {
+          batchOf[plan.index[workflow.edges[$0].source]!] == position
+        })
+      else { break }
+      batchOf[candidate] = position
+      end += 1
+    }
+    let batch = plan.order[position ..< end]
+    guard batch.count > 1 else { return single }
+    if mode == .always { return batch }
+    let costly = batch.count { BranchSafety.looksCostly($0, workflow, plan, results) }
+    guard costly >= 2 else {
+      sequentialUntil = end
+      return single
+    }
+    return batch
+  }
+
+  private mutating func isSafe(_ index: Int, _ workflow: Workflow) -> Bool {
+    if let known = safe[index] { return known }
+    let verdict = BranchSafety.isSafe(workflow.nodes[index])
+    safe[index] = verdict
+    return verdict
   }
 }
 

@@ -47,6 +47,7 @@ public struct WorkflowEngine: Sendable {
     var concurrentNodes = 0
     let state = RunState(limits: limits)
     if let input { state.variables["input"] = input }
+    var planner = BatchPlanner(mode: branchConcurrency, nodeCount: workflow.nodes.count)
 
     var position = 0
     run: while position < plan.order.count {
@@ -58,7 +59,7 @@ public struct WorkflowEngine: Sendable {
         failure = "context deadline exceeded"
         break
       }
-      let batch = nextBatch(from: position, workflow, plan, results)
+      let batch = planner.next(from: position, workflow, plan, results)
       position += batch.count
 
       // Gating and the node-run limit are decided in run order, before anything in the batch runs:
@@ -167,37 +168,6 @@ public struct WorkflowEngine: Sendable {
       for await (index, outcome) in group { outcomes[index] = outcome }
       return outcomes
     }
-  }
-
-  /// The nodes to run next, starting at `position` in run order: one node, or, when branches run
-  /// concurrently, the longest run of consecutive side-effect-free nodes none of which feeds
-  /// another, so each one's inputs are ready before the batch starts.
-  func nextBatch(
-    from position: Int,
-    _ workflow: Workflow,
-    _ plan: ExecutionPlan,
-    _ results: [JSONValue?]
-  ) -> ArraySlice<Int> {
-    let single = plan.order[position ..< position + 1]
-    guard branchConcurrency != .off, BranchSafety.isSafe(workflow.nodes[plan.order[position]])
-    else { return single }
-    var members: Set<Int> = [plan.order[position]]
-    var end = position + 1
-    while end < plan.order.count, end - position < BranchSafety.maxBatch {
-      let candidate = plan.order[end]
-      guard BranchSafety.isSafe(workflow.nodes[candidate]),
-        !plan.incoming[candidate].contains(where: {
-          members.contains(plan.index[workflow.edges[$0].source]!)
-        })
-      else { break }
-      members.insert(candidate)
-      end += 1
-    }
-    let batch = plan.order[position ..< end]
-    guard batch.count > 1 else { return single }
-    if branchConcurrency == .always { return batch }
-    let costly = batch.count { BranchSafety.looksCostly($0, workflow, plan, results) }
-    return costly >= 2 ? batch : single
   }
 
   /// ENGINE.md section 5: a node with no incoming edges runs; one whose sources all skipped is
