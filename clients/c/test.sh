@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs the C example against a real `thaiyyal serve` on a temporary socket, under valgrind: a run
+# that completes, a wrong password, an invalid workflow and an unreachable server, each with its
+# exit status and message, and no leak or memory error in any of them.
+# THAIYYAL_BINARY names the server binary (default: the repository's .build/debug/thaiyyal).
+set -euo pipefail
+cd "$(dirname "$0")"
+BINARY="${THAIYYAL_BINARY:-$(cd ../.. && pwd)/.build/debug/thaiyyal}"
+DIR=$(mktemp -d /tmp/thy-c-XXXXXX)
+SOCKET="$DIR/s.sock"
+"$BINARY" serve --data-dir "$DIR/data" --socket "$SOCKET" --log-format json 2>/dev/null &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+for _ in $(seq 1 200); do
+  "$BINARY" health --socket "$SOCKET" >/dev/null 2>&1 && break
+  sleep 0.05
+done
+echo 'a long enough password' | "$BINARY" tenant create --socket "$SOCKET" --slug acme --name Acme \
+  --owner-email owner@acme.io --owner-username owner --password-stdin >/dev/null
+
+cat > "$DIR/times.json" <<'JSON'
+{"nodes": [{"id": "n", "data": {"value": 10}}, {"id": "e", "data": {"expression": "input * variables.input.x"}}],
+ "edges": [{"source": "n", "target": "e"}]}
+JSON
+echo '{"nodes": [{"id": "a", "type": "teleport"}]}' > "$DIR/bad.json"
+
+VALGRIND=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
+failures=0
+# expect NAME STATUS PATTERN -- COMMAND...: the exit status and a pattern in stdout+stderr.
+expect() {
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local output status=0
+  output=$("$@" 2>&1) || status=$?
+  if [ "$status" -ne "$want" ] || ! grep -q -- "$pattern" <<<"$output"; then
+    echo "FAIL $name: exit $status (want $want), output:"
+    echo "$output"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+export THAIYYAL_PASSWORD='a long enough password'
+expect "health, login, create and run" 0 '"final_output":40' -- \
+  "${VALGRIND[@]}" build/run_workflow "$SOCKET" acme owner "$DIR/times.json" '{"x": 4}'
+expect "an invalid workflow is INVALID_ARGUMENT with its violation" 1 \
+  'INVALID_ARGUMENT.*(definition_json.nodes\[a\].type' -- \
+  "${VALGRIND[@]}" build/run_workflow "$SOCKET" acme owner "$DIR/bad.json"
+THAIYYAL_PASSWORD='wrong password!' expect "a wrong password is UNAUTHENTICATED" 1 \
+  'UNAUTHENTICATED.*\[INVALID_CREDENTIALS\]' -- \
+  "${VALGRIND[@]}" build/run_workflow "$SOCKET" acme owner "$DIR/times.json"
+expect "no server is UNAVAILABLE" 3 'UNAVAILABLE' -- \
+  "${VALGRIND[@]}" build/run_workflow "$DIR/missing.sock" acme owner "$DIR/times.json"
+[ "$failures" -eq 0 ] || { echo "$failures C client check(s) failed"; exit 1; }
