@@ -127,8 +127,10 @@ class ClientTests(ServerTestCase):
         self.assertGreaterEqual(len(fields), 2)
         self.assertTrue(all(field.startswith("definition_json.") for field in fields))
 
+        stranger = Client.unix(self.socket_path)
+        self.addCleanup(stranger.close)
         with self.assertRaises(RPCError) as denied:
-            Client.unix(self.socket_path).login("globex", "owner", "wrong password!")
+            stranger.login("globex", "owner", "wrong password!")
         self.assertEqual(denied.exception.code_name, "UNAUTHENTICATED")
         self.assertEqual(denied.exception.reason, "INVALID_CREDENTIALS")
 
@@ -173,6 +175,7 @@ class ClientTests(ServerTestCase):
 
     def test_unreachable_server_is_connection_failed(self):
         client = Client.unix(os.path.join(self.directory, "missing.sock"))
+        self.addCleanup(client.close)
         with self.assertRaises(ConnectionFailed) as failed:
             client.health.check()
         self.assertEqual(failed.exception.code_name, "UNAVAILABLE")

@@ -47,7 +47,11 @@ class Client:
 
         def connect():
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.connect(path)
+            try:
+                sock.connect(path)
+            except OSError:
+                sock.close()
+                raise
             return sock
 
         return cls(connect, **options)
