@@ -15,9 +15,6 @@ for _ in $(seq 1 200); do
   "$BINARY" health --socket "$SOCKET" >/dev/null 2>&1 && break
   sleep 0.05
 done
-echo 'a long enough password' | "$BINARY" tenant create --socket "$SOCKET" --slug acme --name Acme \
-  --owner-email owner@acme.io --owner-username owner --password-stdin >/dev/null
-
 cat > "$DIR/times.json" <<'JSON'
 {"nodes": [{"id": "n", "data": {"value": 10}}, {"id": "e", "data": {"expression": "input * variables.input.x"}}],
  "edges": [{"source": "n", "target": "e"}]}
@@ -42,8 +39,16 @@ expect() {
 }
 
 export THAIYYAL_PASSWORD='a long enough password'
-expect "health, login, create and run" 0 '"final_output":40' -- \
+THAIYYAL_CREATE_TENANT=1 expect "as the operator create a tenant; log in, create, list and run" 0 \
+  '"final_output":40' -- \
   "${VALGRIND[@]}" build/run_workflow "$SOCKET" acme owner "$DIR/times.json" '{"x": 4}'
+expect "a second run lists both workflows" 0 \
+  'workflows in the tenant: 2' -- \
+  "${VALGRIND[@]}" build/run_workflow "$SOCKET" acme owner "$DIR/times.json" '{"x": 4}'
+expect "the audit log has the execution" 0 'audit: execution.created' -- \
+  "${VALGRIND[@]}" build/run_workflow "$SOCKET" acme owner "$DIR/times.json" '{"x": 4}'
+THAIYYAL_CREATE_TENANT=1 expect "a taken slug is ALREADY_EXISTS" 1 'ALREADY_EXISTS' -- \
+  "${VALGRIND[@]}" build/run_workflow "$SOCKET" acme owner "$DIR/times.json"
 expect "an invalid workflow is INVALID_ARGUMENT with its violation" 1 \
   'INVALID_ARGUMENT.*(definition_json.nodes\[a\].type' -- \
   "${VALGRIND[@]}" build/run_workflow "$SOCKET" acme owner "$DIR/bad.json"

@@ -1,8 +1,11 @@
 /*
- * run_workflow: checks the server's health, signs in, stores a workflow from a file, runs it and
- * prints the Result JSON.
+ * run_workflow: checks the server's health, signs in, stores a workflow from a file, lists the
+ * tenant's workflows, runs it, prints the Result JSON and the newest audit entries.
  *
  *   THAIYYAL_PASSWORD=... run_workflow SOCKET TENANT LOGIN WORKFLOW.json [INPUT_JSON]
+ *
+ * With THAIYYAL_CREATE_TENANT=1 it first creates TENANT as the platform operator (a Unix-socket
+ * peer with the server's uid, sending no token), with LOGIN as its owner.
  *
  * Exit status: 0 when the run completed, 1 when the server answered an error or the run failed,
  * 2 for bad usage, 3 when the server cannot be reached.
@@ -12,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "thaiyyal/v1/audit.pb-c.h"
 #include "thaiyyal/v1/execution.pb-c.h"
+#include "thaiyyal/v1/tenant.pb-c.h"
 #include "thaiyyal/v1/health.pb-c.h"
 #include "thaiyyal/v1/user.pb-c.h"
 #include "thaiyyal/v1/workflow.pb-c.h"
@@ -87,6 +92,26 @@ int main(int argc, char **argv) {
                                                                                  : "NOT SERVING");
   protobuf_c_message_free_unpacked(answer, NULL);
 
+  const char *create_tenant = getenv("THAIYYAL_CREATE_TENANT");
+  if (create_tenant != NULL && strcmp(create_tenant, "1") == 0) {
+    char email[256];
+    snprintf(email, sizeof email, "%s@%s.example.com", argv[3], argv[2]);
+    Thaiyyal__V1__CreateTenantRequest tenant = THAIYYAL__V1__CREATE_TENANT_REQUEST__INIT;
+    tenant.slug = argv[2];
+    tenant.name = argv[2];
+    tenant.owner_email = email;
+    tenant.owner_username = argv[3];
+    tenant.owner_password = (char *)password;
+    if (thaiyyal_call(client, "thaiyyal.v1.TenantService", "CreateTenant", &tenant.base,
+                      &thaiyyal__v1__create_tenant_response__descriptor, &answer, 10,
+                      &status) != 0) {
+      exit_code = report("create tenant", &status);
+      goto done;
+    }
+    printf("tenant %s created\n", ((Thaiyyal__V1__CreateTenantResponse *)answer)->tenant->slug);
+    protobuf_c_message_free_unpacked(answer, NULL);
+  }
+
   Thaiyyal__V1__LoginRequest login = THAIYYAL__V1__LOGIN_REQUEST__INIT;
   login.tenant = argv[2];
   login.login = argv[3];
@@ -111,6 +136,17 @@ int main(int argc, char **argv) {
   Thaiyyal__V1__Workflow *workflow = (Thaiyyal__V1__Workflow *)answer;
   printf("workflow %s version %lld\n", workflow->id, (long long)workflow->latest_version);
 
+  Thaiyyal__V1__ListWorkflowsRequest list = THAIYYAL__V1__LIST_WORKFLOWS_REQUEST__INIT;
+  ProtobufCMessage *listed = NULL;
+  if (thaiyyal_call(client, "thaiyyal.v1.WorkflowService", "ListWorkflows", &list.base,
+                    &thaiyyal__v1__list_workflows_response__descriptor, &listed, 10, &status) != 0) {
+    protobuf_c_message_free_unpacked(answer, NULL);
+    exit_code = report("list workflows", &status);
+    goto done;
+  }
+  printf("workflows in the tenant: %zu\n", ((Thaiyyal__V1__ListWorkflowsResponse *)listed)->n_workflows);
+  protobuf_c_message_free_unpacked(listed, NULL);
+
   Thaiyyal__V1__ExecuteWorkflowRequest execute = THAIYYAL__V1__EXECUTE_WORKFLOW_REQUEST__INIT;
   execute.workflow_id = workflow->id;
   execute.input_json = argc == 6 ? argv[5] : "";
@@ -129,6 +165,19 @@ int main(int argc, char **argv) {
   printf("%s\n", execution->result_json);
   if (execution->status != THAIYYAL__V1__EXECUTION_STATUS__COMPLETED) exit_code = 1;
   protobuf_c_message_free_unpacked(ran, NULL);
+
+  Thaiyyal__V1__ListAuditLogsRequest audit = THAIYYAL__V1__LIST_AUDIT_LOGS_REQUEST__INIT;
+  audit.page_size = 5;
+  if (thaiyyal_call(client, "thaiyyal.v1.AuditService", "ListAuditLogs", &audit.base,
+                    &thaiyyal__v1__list_audit_logs_response__descriptor, &answer, 10, &status) != 0) {
+    exit_code = report("audit log", &status);
+    goto done;
+  }
+  Thaiyyal__V1__ListAuditLogsResponse *entries = (Thaiyyal__V1__ListAuditLogsResponse *)answer;
+  for (size_t i = 0; i < entries->n_entries; i++) {
+    printf("audit: %s %s\n", entries->entries[i]->action, entries->entries[i]->resource_id);
+  }
+  protobuf_c_message_free_unpacked(answer, NULL);
 
 done:
   thaiyyal_close(client);
