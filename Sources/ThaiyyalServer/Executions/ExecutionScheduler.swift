@@ -46,13 +46,16 @@ actor ExecutionScheduler {
   }
 
   /// Holds a queue place for an execution about to be stored.
-  ///
-  /// - Returns: false when the tenant's queue is full.
-  func reserve(_ tenantID: TenantID, maxQueued: Int) -> Bool {
+  func reserve(_ tenantID: TenantID, maxQueued: Int) -> Reservation {
+    guard !stopped else { return .stopping }
     let queued = (queues[tenantID]?.count ?? 0) + reserved[tenantID, default: 0]
-    guard !stopped, queued < maxQueued else { return false }
+    guard queued < maxQueued else { return .queueFull }
     reserved[tenantID, default: 0] += 1
-    return true
+    return .reserved
+  }
+
+  enum Reservation {
+    case reserved, queueFull, stopping
   }
 
   /// Gives back a reservation whose execution was not stored.

@@ -194,7 +194,10 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     }
 
     let maxQueued = ExecutionMaintenance.count(limits.maxQueuedExecutions, default: 100)
-    guard await scheduler.reserve(tenant.id, maxQueued: maxQueued) else {
+    switch await scheduler.reserve(tenant.id, maxQueued: maxQueued) {
+    case .reserved:
+      break
+    case .queueFull:
       throw RPCError(
         .resourceExhausted,
         "the tenant's execution queue is full (\(maxQueued) waiting); retry later",
@@ -203,6 +206,8 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
           .retryInfo(after: .seconds(1)),
         ]
       )
+    case .stopping:
+      throw RPCError(.unavailable, "the server is shutting down; retry on another or later")
     }
     let viewer = WorkflowRules.viewer(context)
     let actor = try context.requirePrincipal().actorID
