@@ -42,14 +42,18 @@ struct ExecutionRunner: Sendable {
       )
       try await record(outcome, id, scope)
     } catch {
-      logger.error(
-        "execution failed to run",
-        metadata: ["execution": "\(id)", "tenant": "\(job.tenantID)", "error": "\(error)"]
-      )
+      // Cancelled before it could start (the store refuses a cancelled task), or a real fault.
+      let cancelled = Task.isCancelled
+      if !cancelled {
+        logger.error(
+          "execution failed to run",
+          metadata: ["execution": "\(id)", "tenant": "\(job.tenantID)", "error": "\(error)"]
+        )
+      }
       let outcome = ExecutionOutcome(
-        status: .failed,
+        status: cancelled ? .cancelled : .failed,
         result: nil,
-        error: "internal error: the execution could not be run",
+        error: cancelled ? "cancelled" : "internal error: the execution could not be run",
         nodesExecuted: 0,
         nodeRuns: nil,
         finishedAt: clock.nowMilliseconds()
