@@ -5,6 +5,7 @@ import ThaiyyalClient
 import ThaiyyalCore
 import ThaiyyalProto
 import ThaiyyalRPC
+import ThaiyyalStore
 import ThaiyyalTesting
 
 @testable import ThaiyyalServer
@@ -347,6 +348,54 @@ struct WorkflowServiceTests {
       #expect(
         await failure { try await fixture.createWorkflow(definition: big) }?.1 == "QUOTA_EXCEEDED"
       )
+    }
+  }
+
+  @Test("hostile definitions, inputs and fields get INVALID_ARGUMENT; the server keeps serving")
+  func hostileInput() async throws {
+    try await withTestServer(.unixSocket) { server in
+      let fixture = try await Fixture.make(server)
+      let deep = String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000)
+      let huge =
+        #"{"nodes": [{"id": "a", "data": {"text": ""#
+        + String(repeating: "x", count: 1_100_000) + #""}}]}"#
+      let hostile = [
+        deep, huge, #"{"nodes": "#, "\u{0}", #"{"nodes": [{"id": "a", "data": {"value": 1e999}}]}"#,
+      ]
+      for definition in hostile {
+        #expect(
+          await failure { try await fixture.createWorkflow(definition: definition) }?.0
+            == .invalidArgument
+        )
+      }
+      #expect(
+        await failure {
+          try await fixture.createWorkflow(name: String(repeating: "n", count: 201))
+        }?
+        .0 == .invalidArgument
+      )
+      var tagged = Thaiyyal_V1_CreateWorkflowRequest()
+      tagged.name = "tags"
+      tagged.definitionJson = Definitions.sum
+      tagged.tags = (0 ..< 100).map { "t\($0)" }
+      #expect(
+        await failure { try await fixture.client(.member).workflows.createWorkflow(tagged) }?.0
+          == .invalidArgument
+      )
+      let workflow = try await fixture.createWorkflow()
+      let bigInput = #"{"x": ""# + String(repeating: "y", count: 1_100_000) + #""}"#
+      #expect(
+        await failure { try await fixture.execute(workflow.id, input: bigInput) }?.0
+          == .invalidArgument
+      )
+      let deepInput = String(repeating: "[", count: 100_000)
+      #expect(
+        await failure { try await fixture.execute(workflow.id, input: deepInput) }?.0
+          == .invalidArgument
+      )
+      #expect(try await fixture.client(.member).workflows.listWorkflows().workflows.count == 1)
+      #expect(try await server.makeClient().health.check().status == .serving)
+      #expect(try await server.application.store.integrityCheck() == "ok")
     }
   }
 }
