@@ -73,7 +73,13 @@ public final class ServerApplication: Service, Sendable {
     let requeued = try await maintenance.recoverInterrupted(
       requeue: configuration.requeueInterruptedExecutions
     )
-    let runner = ExecutionRunner(store: store, clock: configuration.clock, logger: logger)
+    let runner = ExecutionRunner(
+      store: store,
+      clock: configuration.clock,
+      logger: logger,
+      requeueOnShutdown: configuration.requeueInterruptedExecutions,
+      isShuttingDown: { await scheduler.isStopping }
+    )
     await scheduler.start { job in await runner.run(job) }
     for job in requeued { await scheduler.enqueue(job, reserved: false) }
 

@@ -188,6 +188,30 @@ struct ExecutionServiceTests {
     }
   }
 
+  @Test("a run the server stops at shutdown ends failed as interrupted and audited, not cancelled")
+  func shutdownInterrupts() async throws {
+    try await withTestServer(.inProcess, configure: Self.oneWorker) { server in
+      let fixture = try await Fixture.make(server)
+      let workflow = try await fixture.createWorkflow(
+        definition: Definitions.slow(20, milliseconds: 500)
+      )
+      let running = try await fixture.start(workflow.id)
+      let queued = try await fixture.start(workflow.id)
+      for _ in 0 ..< 400 where await server.application.executionLoad().running == 0 {
+        try await Task.sleep(for: .milliseconds(5))
+      }
+      await server.application.stopExecutions(grace: .zero)
+      let member = fixture.client(.member)
+      let stopped = try await member.executions.getExecution(.with { $0.id = running.id })
+      #expect(stopped.status == .failed && stopped.error == "interrupted")
+      let waiting = try await member.executions.getExecution(.with { $0.id = queued.id })
+      #expect(waiting.status == .pending, "queued runs stay pending for start-up recovery")
+      #expect(try await fixture.auditActions().contains("execution.interrupted"))
+      let refused = await failure { try await fixture.start(workflow.id) }
+      #expect(refused?.0 == .unavailable)
+    }
+  }
+
   @Test("executions list newest first with filters; results only when asked")
   func listing() async throws {
     try await withTestServer(.inProcess) { server in

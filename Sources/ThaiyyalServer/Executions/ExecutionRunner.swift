@@ -5,10 +5,15 @@ import ThaiyyalStore
 
 /// Runs one job on a worker: marks it running, runs its workflow version with the plan's limits,
 /// and stores the outcome and output in the one transaction that marks it finished.
+///
+/// A run the server stops while shutting down is not "cancelled": it ends `failed` with error
+/// `interrupted`, or goes back to pending for the next start when interrupted runs are re-queued.
 struct ExecutionRunner: Sendable {
   let store: SQLiteStore
   let clock: WallClock
   let logger: Logger
+  let requeueOnShutdown: Bool
+  let isShuttingDown: @Sendable () async -> Bool
 
   func run(_ job: ExecutionJob) async {
     let scope = TenantScope(job.tenantID)
@@ -34,6 +39,10 @@ struct ExecutionRunner: Sendable {
         definition: definition,
         input: input
       )
+      if Task.isCancelled, await isShuttingDown() {
+        try await interrupted(id, scope)
+        return
+      }
       let outcome = Self.outcome(
         of: result,
         cancelled: Task.isCancelled,
@@ -44,6 +53,10 @@ struct ExecutionRunner: Sendable {
     } catch {
       // Cancelled before it could start (the store refuses a cancelled task), or a real fault.
       let cancelled = Task.isCancelled
+      if cancelled, await isShuttingDown() {
+        try? await interrupted(id, scope)
+        return
+      }
       if !cancelled {
         logger.error(
           "execution failed to run",
@@ -60,6 +73,39 @@ struct ExecutionRunner: Sendable {
       )
       try? await record(outcome, id, scope)
     }
+  }
+
+  /// A run stopped by the server's shutdown: back to pending, or failed as `interrupted`.
+  private func interrupted(_ id: ExecutionID, _ scope: TenantScope) async throws {
+    let requeue = requeueOnShutdown
+    let outcome = ExecutionOutcome(
+      status: .failed,
+      result: nil,
+      error: "interrupted",
+      nodesExecuted: 0,
+      nodeRuns: nil,
+      finishedAt: clock.nowMilliseconds()
+    )
+    try await Task { [store] in
+      try await store.write { tx in
+        let scoped = tx.scoped(scope)
+        if requeue {
+          try scoped.executions.requeue(id: id)
+        } else {
+          _ = try scoped.executions.finish(id: id, outcome)
+        }
+        try scoped.audit.append(
+          ExecutionMaintenance.systemActor.entry(
+            tenant: scope.tenantID,
+            action: requeue ? "execution.requeued" : "execution.interrupted",
+            resourceType: "execution",
+            resourceID: id.rawValue,
+            outcome: requeue ? .success : .failure,
+            reason: "the server shut down while the execution was running"
+          )
+        )
+      }
+    }.value
   }
 
   /// Stores the outcome even when the run was cancelled: the write runs in its own task, which the

@@ -117,6 +117,10 @@ actor ExecutionScheduler {
     }
   }
 
+  /// Whether ``shutdown(grace:)`` has begun: a run cancelled now was stopped by the server, not by
+  /// a user.
+  var isStopping: Bool { stopped }
+
   /// How many executions are queued and running, for tests and health.
   var load: (queued: Int, running: Int) {
     (queues.values.reduce(0) { $0 + $1.count }, running.count)
