@@ -3,27 +3,15 @@
 # it against a real `thaiyyal serve` on a temporary socket: as the operator it creates a tenant,
 # then logs in, creates, lists and runs a workflow and reads the audit log; a wrong password
 # answers Unauthenticated and a taken slug AlreadyExists.
-# THAIYYAL_BINARY names the server binary (default: the repository's .build/debug/thaiyyal).
+# THAIYYAL_BINARY names the server binary (see ../test-server.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
-BINARY="${THAIYYAL_BINARY:-$(cd ../.. && pwd)/.build/debug/thaiyyal}"
 export GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="${GOCACHE:-/tmp/thaiyyal-gocache}"
 mkdir -p bin
 go build -o bin/thaiyyal-go-example .
 
-DIR=$(mktemp -d /tmp/thy-go-XXXXXX)
-SOCKET="$DIR/s.sock"
-"$BINARY" serve --data-dir "$DIR/data" --socket "$SOCKET" --log-format json 2>/dev/null &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
-for _ in $(seq 1 200); do
-  "$BINARY" health --socket "$SOCKET" >/dev/null 2>&1 && break
-  sleep 0.05
-done
-cat > "$DIR/times.json" <<'JSON'
-{"nodes": [{"id": "n", "data": {"value": 10}}, {"id": "e", "data": {"expression": "input * variables.input.x"}}],
- "edges": [{"source": "n", "target": "e"}]}
-JSON
+# shellcheck source=../test-server.sh
+source ../test-server.sh
 
 output=$(THAIYYAL_PASSWORD='a long enough password' bin/thaiyyal-go-example -socket "$SOCKET" \
   -create-tenant -tenant acme -login owner -workflow "$DIR/times.json" -input '{"x": 4}')
