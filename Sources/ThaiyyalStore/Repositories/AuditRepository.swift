@@ -41,54 +41,29 @@ public struct AuditRepository {
 
   /// Entries newest first (ids are time-ordered), a page at a time.
   public func list(_ filter: Filter, page: PageRequest) throws -> Page<AuditEntry> {
-    var conditions = ["tenant_id = ?"]
-    var arguments: StatementArguments = [tenantID.rawValue]
+    var conditions = Conditions(tenantID: tenantID)
     if let action = filter.action {
       if action.hasSuffix(".") {
-        conditions.append("action >= ? AND action < ?")
-        arguments += [action, action.dropLast() + "/"]
+        conditions.add("action >= ? AND action < ?", [action, action.dropLast() + "/"])
       } else {
-        conditions.append("action = ?")
-        arguments += [action]
+        conditions.equal("action", action)
       }
     }
-    if let resourceType = filter.resourceType {
-      conditions.append("resource_type = ?")
-      arguments += [resourceType]
-    }
-    if let resourceID = filter.resourceID {
-      conditions.append("resource_id = ?")
-      arguments += [resourceID]
-    }
-    if let actorID = filter.actorID {
-      conditions.append("actor_id = ?")
-      arguments += [actorID]
-    }
-    if let outcome = filter.outcome {
-      conditions.append("outcome = ?")
-      arguments += [outcome.rawValue]
-    }
-    if let from = filter.from {
-      conditions.append("occurred_at >= ?")
-      arguments += [from]
-    }
-    if let until = filter.until {
-      conditions.append("occurred_at < ?")
-      arguments += [until]
-    }
-    if let after = page.after {
-      conditions.append("id < ?")
-      arguments += [after]
-    }
-    arguments += [page.size + 1]
+    conditions.equal("resource_type", filter.resourceType)
+    conditions.equal("resource_id", filter.resourceID)
+    conditions.equal("actor_id", filter.actorID)
+    conditions.equal("outcome", filter.outcome?.rawValue)
+    if let from = filter.from { conditions.add("occurred_at >= ?", [from]) }
+    if let until = filter.until { conditions.add("occurred_at < ?", [until]) }
+    if let after = page.after { conditions.add("id < ?", [after]) }
     let rows = try db.fetchRows(
       """
       SELECT tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id,
         outcome, reason, peer, request_id, changes
-      FROM audit_logs WHERE \(conditions.joined(separator: " AND "))
+      FROM audit_logs WHERE \(conditions.sql)
       ORDER BY id DESC LIMIT ?
       """,
-      arguments
+      conditions.arguments + [page.size + 1]
     )
     let entries = rows.prefix(page.size).map(Self.entry)
     return Page(items: entries, nextCursor: rows.count > page.size ? entries.last?.id : nil)

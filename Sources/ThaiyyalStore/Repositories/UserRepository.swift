@@ -87,29 +87,20 @@ public struct UserRepository {
 
   /// Users oldest first, a page at a time (the cursor is the last id).
   public func list(_ filter: Filter, page: PageRequest) throws -> Page<User> {
-    var conditions = ["tenant_id = ?"]
-    var arguments: StatementArguments = [tenantID.rawValue]
-    if let role = filter.role {
-      conditions.append("role = ?")
-      arguments += [role.rawValue]
-    }
-    if let status = filter.status {
-      conditions.append("status = ?")
-      arguments += [status.rawValue]
-    }
+    var conditions = Conditions(tenantID: tenantID)
+    conditions.equal("role", filter.role?.rawValue)
+    conditions.equal("status", filter.status?.rawValue)
     if let prefix = filter.prefix, !prefix.isEmpty {
       let pattern = Conditions.likePattern(prefix: prefix)
-      conditions.append("(email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\')")
-      arguments += [pattern, pattern]
+      conditions.add(
+        "(email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\')",
+        [pattern, pattern]
+      )
     }
-    if let after = page.after {
-      conditions.append("id > ?")
-      arguments += [after]
-    }
-    arguments += [page.size + 1]
+    if let after = page.after { conditions.add("id > ?", [after]) }
     let rows = try db.fetchRows(
-      "SELECT \(Self.columns) FROM users WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?",
-      arguments
+      "SELECT \(Self.columns) FROM users WHERE \(conditions.sql) ORDER BY id LIMIT ?",
+      conditions.arguments + [page.size + 1]
     )
     let users = rows.prefix(page.size).map(Self.user)
     return Page(items: users, nextCursor: rows.count > page.size ? users.last?.id.rawValue : nil)
