@@ -149,12 +149,7 @@ struct ServerConnectionTests {
     try await withTransportServer { _, addresses in
       let raw = try RawConnection(addresses[0])
       raw.send(
-        Frames.request(
-          streamID: 1,
-          service: TestServices.service,
-          method: "Sleep",
-          payload: TestServices.sleepPayload(milliseconds: 300)
-        )
+        Frames.sleep(streamID: 1, milliseconds: 300)
       )
       raw.send(
         Frames.request(streamID: 3, service: TestServices.service, method: "Echo", payload: [3])
@@ -170,13 +165,7 @@ struct ServerConnectionTests {
       let raw = try RawConnection(addresses[0])
       let start = ContinuousClock.now
       raw.send(
-        Frames.request(
-          streamID: 1,
-          service: TestServices.service,
-          method: "Sleep",
-          payload: TestServices.sleepPayload(milliseconds: 30_000),
-          timeoutNanos: 100_000_000
-        )
+        Frames.sleep(streamID: 1, milliseconds: 30_000, timeoutNanos: 100_000_000)
       )
       let (_, response) = try await raw.readResponse()
       #expect(response.status.code == Int32(RPCError.Code.deadlineExceeded.rawValue))
@@ -275,12 +264,7 @@ struct ServerConnectionTests {
     try await withTransportServer { _, addresses in
       let raw = try RawConnection(addresses[0])
       raw.send(
-        Frames.request(
-          streamID: 1,
-          service: TestServices.service,
-          method: "Sleep",
-          payload: TestServices.sleepPayload(milliseconds: 300)
-        )
+        Frames.sleep(streamID: 1, milliseconds: 300)
       )
       try await Task.sleep(for: .milliseconds(50))
       raw.send(

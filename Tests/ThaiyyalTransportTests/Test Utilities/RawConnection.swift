@@ -128,6 +128,17 @@ enum Frames {
     return Array(buffer: buffer)
   }
 
+  /// A request to `test.Echo/Sleep`, which answers after `milliseconds`.
+  static func sleep(streamID: UInt32, milliseconds: Int, timeoutNanos: Int64 = 0) -> [UInt8] {
+    request(
+      streamID: streamID,
+      service: TestServices.service,
+      method: "Sleep",
+      payload: TestServices.sleepPayload(milliseconds: milliseconds),
+      timeoutNanos: timeoutNanos
+    )
+  }
+
   static func request(
     streamID: UInt32,
     service: String,
