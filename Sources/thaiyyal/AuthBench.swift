@@ -26,12 +26,8 @@ struct AuthBench: AsyncParsableCommand {
   var logins: Int = 40
 
   func run() async throws {
-    let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
-    guard !levels.isEmpty, duration > 0, duration <= 600, (1 ... 1000).contains(logins) else {
-      throw ValidationError(
-        "need positive concurrency levels, 0 < duration <= 600 and 1...1000 logins"
-      )
-    }
+    let levels = try loadLevels(concurrency, duration: duration)
+    guard (1 ... 1000).contains(logins) else { throw ValidationError("--logins must be 1...1000") }
     let server = try BenchServer.start()
     defer { server.stop() }
     #if DEBUG

@@ -40,10 +40,8 @@ struct RPCBench: AsyncParsableCommand {
   var transports: String = "unix,tcp"
 
   func run() async throws {
-    let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
-    guard !levels.isEmpty, duration > 0, duration <= 600, warmup >= 0 else {
-      throw ValidationError("need positive concurrency levels and 0 < duration <= 600")
-    }
+    let levels = try loadLevels(concurrency, duration: duration)
+    guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
     let server = try BenchServer.start()
     defer { server.stop() }
     #if DEBUG
@@ -100,6 +98,17 @@ struct BenchResult {
     guard !latencies.isEmpty else { return 0 }
     return latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
   }
+}
+
+/// The concurrency levels of a `--concurrency 1,8,64` option, checked with the `--duration`.
+///
+/// - Throws: `ValidationError` unless there is a positive level and 0 < duration <= 600.
+func loadLevels(_ concurrency: String, duration: Double) throws -> [Int] {
+  let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+  guard !levels.isEmpty, duration > 0, duration <= 600 else {
+    throw ValidationError("need positive concurrency levels and 0 < duration <= 600")
+  }
+  return levels
 }
 
 /// Runs `call` from `concurrency` tasks until `seconds` have passed, recording each latency in µs.

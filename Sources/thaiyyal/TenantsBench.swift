@@ -25,10 +25,7 @@ struct TenantsBench: AsyncParsableCommand {
   var synchronous: String = "full"
 
   func run() async throws {
-    let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
-    guard !levels.isEmpty, duration > 0, duration <= 600 else {
-      throw ValidationError("need positive concurrency levels and 0 < duration <= 600")
-    }
+    let levels = try loadLevels(concurrency, duration: duration)
     let config = FileManager.default.temporaryDirectory.appendingPathComponent(
       "thy-bench-\(getpid()).yaml"
     )

@@ -35,10 +35,7 @@ struct WorkflowsBench: AsyncParsableCommand {
     """
 
   func run() async throws {
-    let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
-    guard !levels.isEmpty, duration > 0, duration <= 600 else {
-      throw ValidationError("need positive concurrency levels and 0 < duration <= 600")
-    }
+    let levels = try loadLevels(concurrency, duration: duration)
     let server = try BenchServer.start()
     defer { server.stop() }
     #if DEBUG
