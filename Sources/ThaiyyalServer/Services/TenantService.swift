@@ -92,19 +92,7 @@ struct TenantService: Thaiyyal_V1_TenantService.ServiceProtocol {
           changesJSON: changes.json
         )
       )
-      var ownerChanges = AuditChanges()
-      ownerChanges.set("email", new: owner.email)
-      ownerChanges.set("username", new: owner.username)
-      ownerChanges.set("role", new: owner.role.rawValue)
-      try scoped.audit.append(
-        audit.entry(
-          tenant: tenant.id,
-          action: "user.created",
-          resourceType: "user",
-          resourceID: owner.id.rawValue,
-          changesJSON: ownerChanges.json
-        )
-      )
+      try scoped.audit.append(UserRules.createdEntry(owner, by: audit))
     }
     context.logger.info("tenant created", metadata: ["tenant": "\(tenant.slug)"])
     var response = Thaiyyal_V1_CreateTenantResponse()

@@ -1,7 +1,24 @@
 import Foundation
+import ThaiyyalCore
 
 /// Field rules for users, shared by tenant creation (the first owner) and the user service.
 enum UserRules {
+  /// The audit entry of a new user (email, username, role), written in the transaction that
+  /// creates it.
+  static func createdEntry(_ user: User, by audit: AuditContext) -> AuditEntry {
+    var changes = AuditChanges()
+    changes.set("email", new: user.email)
+    changes.set("username", new: user.username)
+    changes.set("role", new: user.role.rawValue)
+    return audit.entry(
+      tenant: user.tenantID,
+      action: "user.created",
+      resourceType: "user",
+      resourceID: user.id.rawValue,
+      changesJSON: changes.json
+    )
+  }
+
   static func checkEmail(_ email: String, field: String, _ violations: inout Violations) {
     let parts = email.split(separator: "@", omittingEmptySubsequences: false)
     violations.check(

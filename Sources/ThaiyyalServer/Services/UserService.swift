@@ -219,19 +219,7 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     let audit = context.auditContext
     try await store.write { tx in
       try tx.scoped(scope).users.create(user, passwordHash: hash, limits: limits)
-      var changes = AuditChanges()
-      changes.set("email", new: user.email)
-      changes.set("username", new: user.username)
-      changes.set("role", new: user.role.rawValue)
-      try tx.scoped(scope).audit.append(
-        audit.entry(
-          tenant: tenant.id,
-          action: "user.created",
-          resourceType: "user",
-          resourceID: user.id.rawValue,
-          changesJSON: changes.json
-        )
-      )
+      try tx.scoped(scope).audit.append(UserRules.createdEntry(user, by: audit))
     }
     return user.proto
   }
