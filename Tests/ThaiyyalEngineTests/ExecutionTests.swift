@@ -143,6 +143,26 @@ struct ExecutionTests {
       )
     )
   }
+
+  @Test("a run past its wall-clock limit stops at the next node boundary and says it timed out")
+  func wallClockLimit() async {
+    var limits = EngineLimits()
+    limits.maxExecutionTime = .milliseconds(100)
+    let result = await WorkflowEngine(limits: limits).run(
+      definition: """
+        {"nodes": [{"id": "n", "data": {"value": 1}}, {"id": "d", "data": {"duration": "300ms"}},
+                   {"id": "after", "data": {"text_op": "uppercase"}}],
+         "edges": [{"source": "n", "target": "d"}, {"source": "d", "target": "after"}]}
+        """
+    )
+    #expect(result.errors == ["context deadline exceeded"])
+    #expect(result.timedOut)
+    #expect(result.nodeResults["after"] == nil)
+    let quick = await WorkflowEngine(limits: limits).run(
+      definition: #"{"nodes": [{"id": "n", "data": {"value": 1}}]}"#
+    )
+    #expect(!quick.timedOut && quick.errors.isEmpty)
+  }
 }
 
 @Suite("Validation")

@@ -12,6 +12,9 @@ public struct ExecutionResult: Sendable, Hashable {
   public var nodeRuns: [NodeRun]
   /// How many nodes ran alongside others (``BranchConcurrency``); 0 for a sequential run.
   public var concurrentNodes = 0
+  /// Whether the run stopped at its wall-clock limit (``EngineLimits/maxExecutionTime``), so a
+  /// caller need not recognise the error text.
+  public var timedOut = false
 
   public var succeeded: Bool { errors.isEmpty }
 

@@ -45,6 +45,7 @@ public struct WorkflowEngine: Sendable {
     var executed = 0
     var failure: String?
     var concurrentNodes = 0
+    var timedOut = false
     let state = RunState(limits: limits)
     if let input { state.variables["input"] = input }
     var planner = BatchPlanner(mode: branchConcurrency, nodeCount: workflow.nodes.count)
@@ -57,6 +58,7 @@ public struct WorkflowEngine: Sendable {
       }
       if ContinuousClock.now >= deadline {
         failure = "context deadline exceeded"
+        timedOut = true
         break
       }
       let batch = planner.next(from: position, workflow, plan, results)
@@ -130,7 +132,8 @@ public struct WorkflowEngine: Sendable {
       finalOutput: failure == nil ? finalOutput(workflow, plan, results) : nil,
       errors: failure.map { [$0] } ?? [],
       nodeRuns: nodeRuns,
-      concurrentNodes: concurrentNodes
+      concurrentNodes: concurrentNodes,
+      timedOut: timedOut
     )
   }
 

@@ -32,32 +32,15 @@ struct ExecutionMaintenance: Sendable {
         let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
         for execution in try scoped.executions.unfinished() {
           count += 1
-          if requeue && tenant.status != .deleted {
-            try scoped.executions.requeue(id: execution.id)
-            jobs.append(Self.job(execution.id, tenant: tenant.id, limits: limits))
-          } else {
-            try scoped.executions.finish(
-              id: execution.id,
-              ExecutionOutcome(
-                status: .failed,
-                result: nil,
-                error: "interrupted",
-                nodesExecuted: 0,
-                nodeRuns: nil,
-                finishedAt: now
-              )
-            )
-          }
-          try scoped.audit.append(
-            Self.systemActor.entry(
-              tenant: tenant.id,
-              action: requeue ? "execution.requeued" : "execution.interrupted",
-              resourceType: "execution",
-              resourceID: execution.id.rawValue,
-              outcome: requeue ? .success : .failure,
-              reason: "the server stopped while the execution was \(execution.status.rawValue)"
-            )
+          let requeued = requeue && tenant.status != .deleted
+          try Self.interrupt(
+            execution.id,
+            in: scoped,
+            requeue: requeued,
+            reason: "the server stopped while the execution was \(execution.status.rawValue)",
+            at: now
           )
+          if requeued { jobs.append(Self.job(execution.id, tenant: tenant.id, limits: limits)) }
         }
       }
       return (jobs, count)
@@ -69,6 +52,40 @@ struct ExecutionMaintenance: Sendable {
       )
     }
     return jobs
+  }
+
+  /// Ends an execution the server stopped (a crash, or a shutdown) in the caller's transaction:
+  /// back to pending when `requeue`, else failed with error `interrupted`; audited as the system.
+  static func interrupt(
+    _ id: ExecutionID,
+    in scoped: ScopedRepositories,
+    requeue: Bool,
+    reason: String,
+    at now: Int64
+  ) throws {
+    if requeue {
+      try scoped.executions.requeue(id: id)
+    } else {
+      let outcome = ExecutionOutcome(
+        status: .failed,
+        result: nil,
+        error: "interrupted",
+        nodesExecuted: 0,
+        nodeRuns: nil,
+        finishedAt: now
+      )
+      try scoped.executions.finish(id: id, outcome)
+    }
+    try scoped.audit.append(
+      systemActor.entry(
+        tenant: scoped.tenantID,
+        action: requeue ? "execution.requeued" : "execution.interrupted",
+        resourceType: "execution",
+        resourceID: id.rawValue,
+        outcome: requeue ? .success : .failure,
+        reason: reason
+      )
+    )
   }
 
   /// Deletes finished executions older than each tenant's retention, `batchSize` per transaction,

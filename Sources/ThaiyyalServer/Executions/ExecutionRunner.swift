@@ -77,39 +77,19 @@ struct ExecutionRunner: Sendable {
 
   /// A run stopped by the server's shutdown: back to pending, or failed as `interrupted`.
   private func interrupted(_ id: ExecutionID, _ scope: TenantScope) async throws {
-    let requeue = requeueOnShutdown
-    let outcome = ExecutionOutcome(
-      status: .failed,
-      result: nil,
-      error: "interrupted",
-      nodesExecuted: 0,
-      nodeRuns: nil,
-      finishedAt: clock.nowMilliseconds()
-    )
-    try await Task { [store] in
-      try await store.write { tx in
-        let scoped = tx.scoped(scope)
-        if requeue {
-          try scoped.executions.requeue(id: id)
-        } else {
-          _ = try scoped.executions.finish(id: id, outcome)
-        }
-        try scoped.audit.append(
-          ExecutionMaintenance.systemActor.entry(
-            tenant: scope.tenantID,
-            action: requeue ? "execution.requeued" : "execution.interrupted",
-            resourceType: "execution",
-            resourceID: id.rawValue,
-            outcome: requeue ? .success : .failure,
-            reason: "the server shut down while the execution was running"
-          )
-        )
-      }
-    }.value
+    let (requeue, now) = (requeueOnShutdown, clock.nowMilliseconds())
+    try await store.writeEvenIfCancelled { tx in
+      try ExecutionMaintenance.interrupt(
+        id,
+        in: tx.scoped(scope),
+        requeue: requeue,
+        reason: "the server shut down while the execution was running",
+        at: now
+      )
+    }
   }
 
-  /// Stores the outcome even when the run was cancelled: the write runs in its own task, which the
-  /// cancellation of this one does not reach.
+  /// Stores how the run ended, even though its task may have been cancelled.
   private func record(
     _ outcome: ExecutionOutcome,
     _ id: ExecutionID,
@@ -117,11 +97,9 @@ struct ExecutionRunner: Sendable {
   )
     async throws
   {
-    try await Task { [store] in
-      try await store.write { tx in
-        _ = try tx.scoped(scope).executions.finish(id: id, outcome)
-      }
-    }.value
+    try await store.writeEvenIfCancelled { tx in
+      _ = try tx.scoped(scope).executions.finish(id: id, outcome)
+    }
   }
 
   /// How a run ended, in the record's terms. A run stopped by cancellation is `cancelled`; one
@@ -140,7 +118,7 @@ struct ExecutionRunner: Sendable {
     case _ where cancelled:
       status = .cancelled
       error = "cancelled"
-    case "context deadline exceeded":
+    case _ where result.timedOut:
       status = .failed
       error =
         "DEADLINE_EXCEEDED: the run took longer than the plan's limit of \(limits.maxExecutionTime)"

@@ -69,6 +69,15 @@ public final class SQLiteStore: Sendable {
     }
   }
 
+  /// ``write(_:)`` for work that must land even when the calling task was cancelled (recording
+  /// how a cancelled run ended): it runs in a task of its own, which the caller's cancellation does
+  /// not reach.
+  public func writeEvenIfCancelled<T: Sendable>(
+    _ body: @escaping @Sendable (StoreTransaction) throws -> T
+  ) async throws -> T {
+    try await Task { try await self.write(body) }.value
+  }
+
   /// Runs `body` in a read-only snapshot.
   public func read<T: Sendable>(
     _ body: @escaping @Sendable (StoreTransaction) throws -> T

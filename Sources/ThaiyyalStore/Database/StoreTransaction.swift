@@ -19,7 +19,8 @@ public struct StoreTransaction {
 /// Repositories of one tenant's data.
 public struct ScopedRepositories {
   let db: Database
-  let tenantID: TenantID
+  /// The tenant every repository here is bound to.
+  public let tenantID: TenantID
 
   public var users: UserRepository { UserRepository(db: db, tenantID: tenantID) }
   public var audit: AuditRepository { AuditRepository(db: db, tenantID: tenantID) }
