@@ -388,20 +388,14 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
       )
     }
     let hash = try await blocking.run { [hasher] in try hasher.hash(new) }
-    let user = try await existingUser(id.rawValue, scope)
-    var updated = user
-    updated.tokenGeneration += 1
-    updated.updatedAt = clock.nowMilliseconds()
     var changes = AuditChanges()
     changes.set("password", new: "changed")
-    _ = try await save(
-      updated,
-      current: user,
+    try await revokeTokens(
+      of: id,
       tenant: tenant,
       scope: scope,
       action: "user.password_changed",
       changes: changes,
-      keepsOwner: false,
       context
     ) { users in
       try users.setPasswordHash(id: id, hash)
@@ -417,6 +411,30 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
       throw RPCError(.failedPrecondition, "operator sessions end when their token expires")
     }
     let (tenant, scope) = try context.requireTenant()
+    try await revokeTokens(
+      of: id,
+      tenant: tenant,
+      scope: scope,
+      action: "user.logout",
+      changes: AuditChanges(),
+      context
+    )
+    return Thaiyyal_V1_LogoutResponse()
+  }
+
+  // MARK: Helpers
+
+  /// Raises a user's token generation, which revokes every token issued before, and audits it as
+  /// `action`; `also` runs in the same transaction.
+  private func revokeTokens(
+    of id: UserID,
+    tenant: Tenant,
+    scope: TenantScope,
+    action: String,
+    changes: AuditChanges,
+    _ context: ServerContext,
+    also: @escaping @Sendable (UserRepository) throws -> Void = { _ in }
+  ) async throws {
     let user = try await existingUser(id.rawValue, scope)
     var updated = user
     updated.tokenGeneration += 1
@@ -426,15 +444,13 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
       current: user,
       tenant: tenant,
       scope: scope,
-      action: "user.logout",
-      changes: AuditChanges(),
+      action: action,
+      changes: changes,
       keepsOwner: false,
-      context
+      context,
+      also: also
     )
-    return Thaiyyal_V1_LogoutResponse()
   }
-
-  // MARK: Helpers
 
   /// The last active owner of a tenant cannot stop being one (demoted, suspended or deleted).
   private static func requireAnotherOwner(besides user: User, _ users: UserRepository) throws {
