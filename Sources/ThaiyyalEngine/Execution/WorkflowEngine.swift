@@ -284,7 +284,8 @@ public struct WorkflowEngine: Sendable {
   }
 }
 
-/// A known type whose executor has not been written yet: it fails when reached, never silently.
+/// The executor of a type validation let through without one of its own. None is today (`http`
+/// is refused before anything runs); kept so such a type would fail when reached, never silently.
 struct UnsupportedNode: NodeExecutor {
   let type: String
 
