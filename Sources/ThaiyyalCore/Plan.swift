@@ -17,6 +17,12 @@ public struct PlanLimits: Sendable, Hashable, Codable {
   public var maxConcurrentExecutions: Int64?
   public var maxQueuedExecutions: Int64?
   public var executionRetentionDays: Int64?
+  /// The largest value one node or expression of a run may build, in bytes.
+  public var maxValueBytes: Int64?
+  /// The bytes of values one run may build in all: its memory budget.
+  public var maxRunMemoryBytes: Int64?
+  /// The largest result stored for one execution, in bytes; larger ones are cut to fit.
+  public var maxResultBytes: Int64?
 
   public init(
     maxUsers: Int64? = nil,
@@ -29,7 +35,10 @@ public struct PlanLimits: Sendable, Hashable, Codable {
     rateLimitBurst: Int64? = nil,
     maxConcurrentExecutions: Int64? = nil,
     maxQueuedExecutions: Int64? = nil,
-    executionRetentionDays: Int64? = nil
+    executionRetentionDays: Int64? = nil,
+    maxValueBytes: Int64? = nil,
+    maxRunMemoryBytes: Int64? = nil,
+    maxResultBytes: Int64? = nil
   ) {
     self.maxUsers = maxUsers
     self.maxWorkflows = maxWorkflows
@@ -42,6 +51,9 @@ public struct PlanLimits: Sendable, Hashable, Codable {
     self.maxConcurrentExecutions = maxConcurrentExecutions
     self.maxQueuedExecutions = maxQueuedExecutions
     self.executionRetentionDays = executionRetentionDays
+    self.maxValueBytes = maxValueBytes
+    self.maxRunMemoryBytes = maxRunMemoryBytes
+    self.maxResultBytes = maxResultBytes
   }
 
   /// These limits with every field `overrides` sets replaced.
@@ -60,7 +72,8 @@ public struct PlanLimits: Sendable, Hashable, Codable {
   public static let fields: [any WritableKeyPath<PlanLimits, Int64?> & Sendable] = [
     \.maxUsers, \.maxWorkflows, \.maxExecutionsPerDay, \.maxStorageBytes, \.maxNodesPerWorkflow,
     \.maxExecutionSeconds, \.rateLimitPerSecond, \.rateLimitBurst, \.maxConcurrentExecutions,
-    \.maxQueuedExecutions, \.executionRetentionDays,
+    \.maxQueuedExecutions, \.executionRetentionDays, \.maxValueBytes, \.maxRunMemoryBytes,
+    \.maxResultBytes,
   ]
 }
 
@@ -89,7 +102,10 @@ public struct PlanCatalog: Sendable, Hashable {
       rateLimitBurst: 40,
       maxConcurrentExecutions: 2,
       maxQueuedExecutions: 100,
-      executionRetentionDays: 30
+      executionRetentionDays: 30,
+      maxValueBytes: 4 << 20,
+      maxRunMemoryBytes: 64 << 20,
+      maxResultBytes: 1 << 20
     ),
     .pro: PlanLimits(
       maxUsers: 25,
@@ -102,7 +118,10 @@ public struct PlanCatalog: Sendable, Hashable {
       rateLimitBurst: 200,
       maxConcurrentExecutions: 8,
       maxQueuedExecutions: 1000,
-      executionRetentionDays: 90
+      executionRetentionDays: 90,
+      maxValueBytes: 16 << 20,
+      maxRunMemoryBytes: 256 << 20,
+      maxResultBytes: 2 << 20
     ),
     .enterprise: PlanLimits(
       maxUsers: -1,
@@ -115,7 +134,10 @@ public struct PlanCatalog: Sendable, Hashable {
       rateLimitBurst: 2000,
       maxConcurrentExecutions: 32,
       maxQueuedExecutions: 10_000,
-      executionRetentionDays: 365
+      executionRetentionDays: 365,
+      maxValueBytes: 64 << 20,
+      maxRunMemoryBytes: 1 << 30,
+      maxResultBytes: 3 << 20
     ),
   ])
 }

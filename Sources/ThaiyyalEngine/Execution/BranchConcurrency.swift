@@ -147,6 +147,7 @@ extension RunState {
   /// What a batch member may read of the run's state, as a value a child task can own.
   struct Snapshot: Sendable {
     let limits: EngineLimits
+    let budget: RunBudget
     let variables: [String: JSONValue]
     let contextVariables: [String: JSONValue]
     let contextConstants: [String: JSONValue]
@@ -156,6 +157,7 @@ extension RunState {
   var snapshot: Snapshot {
     Snapshot(
       limits: limits,
+      budget: budget,
       variables: variables,
       contextVariables: contextVariables,
       contextConstants: contextConstants,
@@ -164,7 +166,7 @@ extension RunState {
   }
 
   convenience init(_ snapshot: Snapshot) {
-    self.init(limits: snapshot.limits)
+    self.init(limits: snapshot.limits, budget: snapshot.budget)
     variables = snapshot.variables
     contextVariables = snapshot.contextVariables
     contextConstants = snapshot.contextConstants

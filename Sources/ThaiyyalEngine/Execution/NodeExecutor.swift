@@ -8,6 +8,16 @@ struct NodeInvocation {
   var data: [String: JSONValue] { node.data ?? [:] }
   /// `inputs[0]`, the input most nodes use.
   var input: JSONValue? { inputs.first }
+
+  /// ``RunBudget/checkpoint()`` as a node failure: call it in loops over caller-sized data.
+  func checkpoint() throws(NodeFailure) {
+    do { try state.budget.checkpoint() } catch { throw NodeFailure(error.message) }
+  }
+
+  /// ``RunBudget/reserve(bytes:)`` as a node failure: call it before building a large value.
+  func reserve(bytes: Int) throws(NodeFailure) {
+    do { try state.budget.reserve(bytes: bytes) } catch { throw NodeFailure(error.message) }
+  }
 }
 
 /// A node failed; the run stops with `error executing node <id>: <message>`.
@@ -25,6 +35,8 @@ protocol NodeExecutor: Sendable {
 /// runs.
 final class RunState {
   let limits: EngineLimits
+  /// Shared by the whole run, concurrent branches included.
+  let budget: RunBudget
   var variables: [String: JSONValue] = [:]
   var accumulator: JSONValue?
   var counter: Double = 0
@@ -38,8 +50,9 @@ final class RunState {
   /// The per-run cache: value and expiry (nanoseconds of the run's clock).
   var cache: [String: (value: JSONValue, expires: ContinuousClock.Instant)] = [:]
 
-  init(limits: EngineLimits) {
+  init(limits: EngineLimits, budget: RunBudget) {
     self.limits = limits
+    self.budget = budget
   }
 }
 
@@ -73,7 +86,8 @@ extension RunState {
       locals: locals.map { (name: $0.key, value: $0.value) },
       variables: variables,
       context: context,
-      nodes: nodeResults
+      nodes: nodeResults,
+      budget: budget
     )
   }
 

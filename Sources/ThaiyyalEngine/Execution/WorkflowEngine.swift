@@ -39,26 +39,24 @@ public struct WorkflowEngine: Sendable {
   /// `variables.input` in expressions, and what a `variable` node with `var_name: input` gets.
   public func run(_ workflow: Workflow, input: JSONValue? = nil) async -> ExecutionResult {
     let plan = ExecutionPlan(workflow)
-    let deadline = ContinuousClock.now + limits.maxExecutionTime
+    let budget = RunBudget(limits: limits)
     var results = [JSONValue?](repeating: nil, count: workflow.nodes.count)
     var nodeRuns: [NodeRun] = []
     var executed = 0
     var failure: String?
     var concurrentNodes = 0
     var timedOut = false
-    let state = RunState(limits: limits)
+    let state = RunState(limits: limits, budget: budget)
     if let input { state.variables["input"] = input }
     var planner = BatchPlanner(mode: branchConcurrency, nodeCount: workflow.nodes.count)
 
     var position = 0
     run: while position < plan.order.count {
-      if Task.isCancelled {
-        failure = "execution cancelled"
-        break
-      }
-      if ContinuousClock.now >= deadline {
-        failure = "context deadline exceeded"
-        timedOut = true
+      do {
+        try budget.checkpoint()
+      } catch {
+        failure = error.message
+        timedOut = error.kind == .time
         break
       }
       let batch = planner.next(from: position, workflow, plan, results)
@@ -100,6 +98,15 @@ public struct WorkflowEngine: Sendable {
           break run
         }
         let node = workflow.nodes[index]
+        // A node that hit the budget fails the run, even when it swallowed the error itself.
+        if outcomes[index] != nil, let exceeded = budget.exceeded {
+          nodeRuns.append(
+            NodeRun(nodeID: node.id, nodeType: node.type, status: .failed, duration: .zero)
+          )
+          failure = "error executing node \(node.id): \(exceeded.message)"
+          timedOut = exceeded.kind == .time
+          break run
+        }
         switch outcomes[index] {
         case nil:
           nodeRuns.append(
@@ -149,6 +156,11 @@ public struct WorkflowEngine: Sendable {
       let result = try await executor(for: node.type).execute(
         NodeInvocation(node: node, inputs: inputs, state: state)
       )
+      do {
+        try state.budget.charge(result)
+      } catch {
+        return .failed(error.message, .now - start)
+      }
       return .completed(result, .now - start)
     } catch {
       return .failed(error.message, .now - start)

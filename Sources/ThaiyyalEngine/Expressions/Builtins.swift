@@ -11,7 +11,8 @@ enum Builtins {
   static func method(
     _ name: String,
     on base: JSONValue,
-    _ arguments: [JSONValue]
+    _ arguments: [JSONValue],
+    _ scope: EvaluationScope
   ) throws(EvaluationError) -> JSONValue {
     func argument(_ index: Int) throws(EvaluationError) -> JSONValue {
       guard index < arguments.count else {
@@ -19,37 +20,60 @@ enum Builtins {
       }
       return arguments[index]
     }
-    func stringArgument(_ index: Int) throws(EvaluationError) -> String { try argument(index).text }
+    func stringArgument(_ index: Int) throws(EvaluationError) -> String {
+      try scope.text(try argument(index))
+    }
     switch (base, name) {
-    case (.string(let text), "toUpperCase"): return .string(text.uppercased())
-    case (.string(let text), "toLowerCase"): return .string(text.lowercased())
+    case (.string(let text), "toUpperCase"): return .string(try scope.checked(text.uppercased()))
+    case (.string(let text), "toLowerCase"): return .string(try scope.checked(text.lowercased()))
     case (.string(let text), "trim"): return .string(String(text.trimmingWhitespace()))
-    case (.string(let text), "includes"): return .bool(text.contains(try stringArgument(0)))
-    case (.string(let text), "startsWith"): return .bool(text.hasPrefix(try stringArgument(0)))
-    case (.string(let text), "endsWith"): return .bool(text.hasSuffix(try stringArgument(0)))
+    case (.string(let text), "includes"):
+      return .bool(ByteText.contains(text, try stringArgument(0)))
+    case (.string(let text), "startsWith"):
+      return .bool(text.utf8.starts(with: try stringArgument(0).utf8))
+    case (.string(let text), "endsWith"):
+      return .bool(text.utf8.reversed().starts(with: try stringArgument(0).utf8.reversed()))
     case (.string(let text), "replace"):
       let target = try stringArgument(0)
       let replacement = try stringArgument(1)
       guard !target.isEmpty else { return .string(text) }
-      return .string(
-        text.split(separator: target, omittingEmptySubsequences: false).joined(
-          separator: replacement
-        )
-      )
+      // Sized before it is built: a short text with many matches and a long replacement must
+      // be refused, not allocated.
+      let matches = ByteText.count(of: target, in: text)
+      let growth = replacement.utf8.count.multipliedReportingOverflow(by: matches)
+      let size = text.utf8.count - matches * target.utf8.count + growth.partialValue
+      try scope.reserve(bytes: growth.overflow || size < 0 ? .max : size)
+      return .string(ByteText.replacing(target, with: replacement, in: text))
     case (.string(let text), "split"):
       let separator = try stringArgument(0)
-      if separator.isEmpty { return .array(text.map { .string(String($0)) }) }
-      return .array(
-        text.split(separator: separator, omittingEmptySubsequences: false).map {
-          .string(String($0))
-        }
-      )
+      if separator.isEmpty {
+        try scope.reserve(bytes: text.utf8.count * 20)
+        return .array(text.map { .string(String($0)) })
+      }
+      let pieces = ByteText.count(of: separator, in: text) + 1
+      try scope.reserve(bytes: text.utf8.count + pieces * 20)
+      return .array(ByteText.split(text, by: separator).map(JSONValue.string))
     case (.array(let items), "includes"):
       let needle = try argument(0)
-      return .bool(items.contains { $0 == needle || $0.text == needle.text })
+      let needleText = try scope.text(needle)
+      for item in items {
+        try scope.checkpoint()
+        if item == needle { return true }
+        if try scope.text(item) == needleText { return true }
+      }
+      return false
     case (.array(let items), "join"):
-      return .string(items.map(\.text).joined(separator: arguments.first?.text ?? ","))
-    case (.array(let items), "reverse"): return .array(items.reversed())
+      let separator = try scope.text(arguments.first ?? ",")
+      var texts: [String] = []
+      var size = separator.utf8.count * max(items.count - 1, 0)
+      for item in items {
+        let text = try scope.text(item)
+        size += text.utf8.count
+        texts.append(text)
+      }
+      try scope.reserve(bytes: size)
+      return .string(texts.joined(separator: separator))
+    case (.array(let items), "reverse"): return try scope.checked(.array(items.reversed()))
     case (.array(let items), "first"): return items.first ?? .null
     case (.array(let items), "last"): return items.last ?? .null
     default: throw EvaluationError("\(base.goTypeName) has no method \(name)()")
@@ -70,10 +94,15 @@ enum Builtins {
         throw EvaluationError("map() needs an array")
       }
       var results: [JSONValue] = []
+      var size = 0
       for item in items {
         var itemScope = scope
         itemScope.current = item
-        results.append(try ExpressionEvaluator.value(expressions[1], itemScope))
+        let result = try ExpressionEvaluator.value(expressions[1], itemScope)
+        // Checked as it grows: each result may be within the limit and all of them not.
+        size += try scope.measured(result)
+        try scope.reserve(bytes: size)
+        results.append(result)
       }
       return .array(results)
     }
@@ -93,7 +122,7 @@ enum Builtins {
     for expression in expressions {
       arguments.append(try ExpressionEvaluator.value(expression, scope))
     }
-    return try function(name, arguments)
+    return try function(name, arguments, scope)
   }
 
   /// The numbers a numeric function works on: one array argument, or the arguments themselves.
@@ -118,7 +147,8 @@ enum Builtins {
 
   static func function(
     _ name: String,
-    _ arguments: [JSONValue]
+    _ arguments: [JSONValue],
+    _ scope: EvaluationScope
   ) throws(EvaluationError) -> JSONValue {
     func array(_ index: Int = 0) throws(EvaluationError) -> [JSONValue] {
       guard index < arguments.count, case .array(let items) = arguments[index] else {
@@ -164,14 +194,18 @@ enum Builtins {
       )
       guard result.isFinite else { throw EvaluationError("pow() result out of range") }
       return .number(result)
-    case "reverse": return .array(try array().reversed())
+    case "reverse": return try scope.checked(.array(try array().reversed()))
     case "flatten":
-      return .array(JSONValue.flatten(try array()))
+      return try scope.checked(.array(JSONValue.flatten(try array())))
     case "unique":
       var seen: Set<String> = []
-      return .array(try array().filter { seen.insert($0.text).inserted })
+      var kept: [JSONValue] = []
+      for item in try array() where seen.insert(try scope.text(item)).inserted {
+        kept.append(item)
+      }
+      return try scope.checked(.array(kept))
     case "sort":
-      return .array(try array().sorted(by: order))
+      return try scope.checked(.array(try array().sorted(by: order)))
     case "slice":
       let items = try array()
       guard arguments.count >= 2 else {
@@ -188,6 +222,7 @@ enum Builtins {
       var lists: [[JSONValue]] = []
       for index in arguments.indices { lists.append(try array(index)) }
       let length = lists.map(\.count).max() ?? 0
+      try scope.reserve(bytes: length * (lists.count + 1) * 16)
       return .array(
         (0 ..< length).map { row in .array(lists.map { row < $0.count ? $0[row] : .null }) }
       )
@@ -237,7 +272,7 @@ enum Builtins {
       return .number(Double(digits)!)
     case "contains":
       guard arguments.count == 2 else { throw EvaluationError("contains() takes two arguments") }
-      return .bool(arguments[0].text.contains(arguments[1].text))
+      return .bool(ByteText.contains(try scope.text(arguments[0]), try scope.text(arguments[1])))
     default:
       throw EvaluationError("unknown function \(name)()")
     }

@@ -10,6 +10,47 @@ struct EvaluationScope {
   var context: [String: JSONValue]
   /// Results of nodes that already ran (`node.<id>`).
   var nodes: [String: JSONValue]
+  /// The run's budget, which functions that build values or loop ask first.
+  var budget: RunBudget
+
+  /// ``RunBudget/checkpoint()`` as an evaluation error.
+  func checkpoint() throws(EvaluationError) {
+    do { try budget.checkpoint() } catch { throw EvaluationError(error.message) }
+  }
+
+  /// ``RunBudget/reserve(bytes:)`` as an evaluation error: before building a string or array.
+  func reserve(bytes: Int) throws(EvaluationError) {
+    do { try budget.reserve(bytes: bytes) } catch { throw EvaluationError(error.message) }
+  }
+
+  /// ``RunBudget/reserve(bytes:)`` for a string that was built (within a bounded factor of its inputs); returns it.
+  func checked(_ text: String) throws(EvaluationError) -> String {
+    try reserve(bytes: text.utf8.count)
+    return text
+  }
+
+  /// ``RunBudget/measure(_:)`` as an evaluation error: a container was built; returns it.
+  func checked(_ value: JSONValue) throws(EvaluationError) -> JSONValue {
+    do { try budget.measure(value) } catch { throw EvaluationError(error.message) }
+    return value
+  }
+
+  /// ``RunBudget/measure(_:)`` as an evaluation error: the size of a value.
+  func measured(_ value: JSONValue) throws(EvaluationError) -> Int {
+    do { return try budget.measure(value) } catch { throw EvaluationError(error.message) }
+  }
+
+  /// A value's text (`JSONValue.text`), checked: containers are written out as JSON, which costs
+  /// their full size however little memory they share.
+  func text(_ value: JSONValue) throws(EvaluationError) -> String {
+    switch value {
+    case .array, .object:
+      _ = try checked(value)
+      return value.text
+    default:
+      return value.text
+    }
+  }
 }
 
 /// An expression could not produce a value.
@@ -53,12 +94,15 @@ enum ExpressionEvaluator {
         throw EvaluationError("cannot index \(container.goTypeName) with \(key.goTypeName)")
       }
     case .method(let base, let name, let arguments):
+      try scope.checkpoint()
       return try Builtins.method(
         name,
         on: try value(base, scope),
-        arguments.map { (argument) throws(EvaluationError) in try value(argument, scope) }
+        arguments.map { (argument) throws(EvaluationError) in try value(argument, scope) },
+        scope
       )
     case .call(let name, let arguments):
+      try scope.checkpoint()
       return try Builtins.call(name, arguments, scope)
     case .unary(let op, let operand):
       let operandValue = try value(operand, scope)

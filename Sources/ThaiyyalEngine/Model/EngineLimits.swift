@@ -19,6 +19,11 @@ public struct EngineLimits: Sendable, Hashable {
   public var maxDelay: Duration = .seconds(1)
   /// Wall-clock limit of a run.
   public var maxExecutionTime: Duration = .seconds(60)
+  /// The largest value a node or an expression may build: a string's bytes, or a container's
+  /// estimated JSON size (``RunBudget``).
+  public var maxValueBytes = 16 << 20
+  /// The bytes of all values one run may build, added up: the run's memory budget.
+  public var maxRunBytes = 256 << 20
 
   public init() {}
 }

@@ -121,7 +121,9 @@ struct FormatNode: NodeExecutor {
         delimiter = String(first)
       }
       let headers = invocation.data["include_headers"] != .bool(false)
-      return .string(try Self.table(input, delimiter: delimiter, headers: headers))
+      return .string(
+        try Self.table(input, delimiter: delimiter, headers: headers, invocation.reserve)
+      )
     default:
       throw NodeFailure("unsupported output type: \(type)")
     }
@@ -130,7 +132,8 @@ struct FormatNode: NodeExecutor {
   static func table(
     _ input: JSONValue,
     delimiter: String,
-    headers: Bool
+    headers: Bool,
+    _ reserve: (_ bytes: Int) throws(NodeFailure) -> Void = { _ in }
   ) throws(NodeFailure) -> String {
     let rows: [[String: JSONValue]]
     switch input {
@@ -151,6 +154,9 @@ struct FormatNode: NodeExecutor {
       )
     }
     let columns = Set(rows.flatMap(\.keys)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    // Every row gets every column: objects with different keys make a sparse table that can be
+    // far larger than its input, so it is sized before it is written.
+    try reserve((rows.count + 1) * columns.count)
     var out = ""
     if headers { out += columns.map { quote($0, delimiter) }.joined(separator: delimiter) + "\n" }
     for row in rows {

@@ -106,6 +106,7 @@ struct FilterNode: NodeExecutor {
     var kept: [JSONValue] = []
     var errors = 0
     for (index, item) in items.enumerated() {
+      try invocation.checkpoint()
       let scope = invocation.state.scope(item, ["item": item, "index": .number(Double(index))])
       guard let expression, let value = try? ExpressionEvaluator.value(expression, scope) else {
         errors += 1
@@ -145,6 +146,7 @@ struct MapNode: NodeExecutor {
     var results: [JSONValue] = []
     var failed = 0
     for (index, item) in items.enumerated() {
+      try invocation.checkpoint()
       var value: JSONValue?
       if let field {
         value = item[field]
@@ -183,6 +185,7 @@ struct ReduceNode: NodeExecutor {
     let expression = try? invocation.state.expression(text)
     var failed = 0
     for (index, item) in items.enumerated() {
+      try invocation.checkpoint()
       let scope = invocation.state.scope(
         item,
         ["accumulator": accumulator, "item": item, "index": .number(Double(index)), "items": input]
@@ -211,6 +214,7 @@ struct FindNode: NodeExecutor {
     let text = invocation.data["condition"]?.stringValue ?? ""
     if let expression = try? invocation.state.expression(text) {
       for (index, item) in items.enumerated() {
+        try invocation.checkpoint()
         let scope = invocation.state.scope(
           item,
           ["item": item, "index": .number(Double(index)), "items": input]

@@ -10,12 +10,15 @@ struct ParseNode: NodeExecutor {
       case .array, .object: JSONWriter().string(input)
       default: input.text
       }
+    let parser = JSONParser(
+      maxValues: invocation.state.budget.maxValueBytes / JSONValue.bytesPerParsedValue
+    )
     var type = (invocation.data["input_type"]?.stringValue ?? "AUTO").uppercased()
-    if type.isEmpty || type == "AUTO" { type = Self.guess(text) }
+    if type.isEmpty || type == "AUTO" { type = Self.guess(text, parser) }
     switch type {
     case "JSON":
       do {
-        return try JSONParser().parse(text)
+        return try parser.parse(text)
       } catch {
         throw NodeFailure("invalid JSON: \(error)")
       }
@@ -27,10 +30,10 @@ struct ParseNode: NodeExecutor {
     }
   }
 
-  static func guess(_ text: String) -> String {
+  static func guess(_ text: String, _ parser: JSONParser = JSONParser()) -> String {
     let trimmed = String(text.trimmingWhitespace())
     if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
-      if let value = try? JSONParser().parse(trimmed),
+      if let value = try? parser.parse(trimmed),
         value.objectValue != nil || value.arrayValue != nil
       {
         return "JSON"

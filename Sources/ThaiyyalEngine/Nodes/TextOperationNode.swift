@@ -1,8 +1,5 @@
 /// `text_operation`: case changes, concatenation and repetition of text.
 struct TextOperationNode: NodeExecutor {
-  /// Repeated text longer than this is refused instead of exhausting memory.
-  static let maxOutputBytes = 1 << 20
-
   func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     guard invocation.node.data != nil else {
       throw NodeFailure("expected TextOperationData, got <nil>")
@@ -12,14 +9,19 @@ struct TextOperationNode: NodeExecutor {
     }
     let op = invocation.data["text_op"]?.stringValue ?? ""
     if op == "concat" {
+      let separator = invocation.data["separator"]?.stringValue ?? ""
       var parts: [String] = []
+      var size = separator.utf8.count * (invocation.inputs.count - 1)
       for (index, input) in invocation.inputs.enumerated() {
         guard case .string(let text) = input else {
           throw NodeFailure("concat operation input \(index) must be text/string")
         }
         parts.append(text)
+        size += text.utf8.count
       }
-      return .string(parts.joined(separator: invocation.data["separator"]?.stringValue ?? ""))
+      // Sized before it is built: many edges from one large text add up.
+      try invocation.reserve(bytes: size)
+      return .string(parts.joined(separator: separator))
     }
     let known = ["uppercase", "lowercase", "titlecase", "camelcase", "inversecase", "repeat"]
     guard known.contains(op) else { throw NodeFailure("unknown text operation: \(op)") }
@@ -47,13 +49,14 @@ struct TextOperationNode: NodeExecutor {
       guard count >= 0 else {
         throw NodeFailure("repeat count must be non-negative, got \(GoNumberFormat.text(count))")
       }
-      guard count <= Double(Self.maxOutputBytes) else {
-        throw NodeFailure("repeat would produce more than \(Self.maxOutputBytes) bytes")
+      let limit = invocation.state.budget.maxValueBytes
+      guard count <= Double(limit),
+        text.isEmpty || Int(count) <= limit / text.utf8.count
+      else {
+        throw NodeFailure("repeat would produce more than \(limit) bytes")
       }
       let times = Int(count)
-      guard times == 0 || text.utf8.count <= Self.maxOutputBytes / max(times, 1) else {
-        throw NodeFailure("repeat would produce more than \(Self.maxOutputBytes) bytes")
-      }
+      try invocation.reserve(bytes: text.utf8.count * times)
       return .string(String(repeating: text, count: times))
     }
   }

@@ -6,9 +6,13 @@
 public struct JSONParser {
   /// The deepest nesting accepted.
   public var maxDepth: Int
+  /// The most values (scalars and containers) one text may hold: a few bytes of text can become
+  /// tens of bytes of memory each (`[[],[],…]`), so a run bounds the count before it builds.
+  public var maxValues: Int
 
-  public init(maxDepth: Int = 512) {
+  public init(maxDepth: Int = 512, maxValues: Int = .max) {
     self.maxDepth = maxDepth
+    self.maxValues = maxValues
   }
 
   /// A parse failure with the byte offset where it was found.
@@ -62,10 +66,13 @@ public struct JSONParser {
 
     skipSpace()
     var result: JSONValue?
+    var values = 0
     while true {
       // Read one value, or open a container.
       skipSpace()
       guard index < count else { throw fail("unexpected end of input") }
+      values += 1
+      guard values <= maxValues else { throw fail("more than \(maxValues) values") }
       var value: JSONValue
       switch bytes[index] {
       case UInt8(ascii: "{"):

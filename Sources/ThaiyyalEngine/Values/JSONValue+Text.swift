@@ -11,12 +11,3 @@ extension JSONValue {
     }
   }
 }
-
-extension String {
-  func trimmingWhitespace() -> Substring {
-    var slice = Substring(self)
-    while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
-    while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
-    return slice
-  }
-}

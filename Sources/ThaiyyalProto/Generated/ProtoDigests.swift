@@ -8,7 +8,7 @@ public enum ProtoDigests {
     "google/rpc/error_details.proto": "ac2c9ed99c46fa5b41cc1537362f6e23eec3233e95d1808c58bc9d5fdea26007",
     "google/rpc/status.proto": "79fb487e62d2fb1f146ff02f433ecf3f7790f2b26aafd9f90297aca3461d5970",
     "thaiyyal/v1/audit.proto": "e98a7d9d31a533d6e0d2749506f7ea23256d72c1991891d0246d2f7f01fd663d",
-    "thaiyyal/v1/common.proto": "f15c2384d7ee02f42aeaebea363838a5b7800a4c5f787372b1d0386c0ad5b469",
+    "thaiyyal/v1/common.proto": "14208909e0d0de134464f7b607fcb2de33b6703ff1566ad2f11cc73c7075955d",
     "thaiyyal/v1/execution.proto": "f1908d1644d72f0ecedbaf8ac5d8c8617eb19ec72ed0761fbf920086718d1b6b",
     "thaiyyal/v1/health.proto": "39299cff0ffef111fd2e398372d61e57cef3b819749f2e8890f28435046e92fd",
     "thaiyyal/v1/tenant.proto": "1b9b93ddb47bbba606b51eac130022194270bba74358e9de7ef6b8dccc36a6d4",

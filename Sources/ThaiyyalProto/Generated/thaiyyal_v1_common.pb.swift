@@ -229,6 +229,38 @@ public nonisolated struct Thaiyyal_V1_PlanLimits: Sendable {
   /// Clears the value of `executionRetentionDays`. Subsequent reads from it will return its default value.
   public mutating func clearExecutionRetentionDays() {self._executionRetentionDays = nil}
 
+  /// The largest value (a string's bytes, a container's estimated size) one node or expression of
+  /// a run may build; a run that tries fails with "value too large".
+  public var maxValueBytes: Int64 {
+    get {_maxValueBytes ?? 0}
+    set {_maxValueBytes = newValue}
+  }
+  /// Returns true if `maxValueBytes` has been explicitly set.
+  public var hasMaxValueBytes: Bool {self._maxValueBytes != nil}
+  /// Clears the value of `maxValueBytes`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxValueBytes() {self._maxValueBytes = nil}
+
+  /// The bytes of values one run may build in all; a run past it fails with "run memory budget
+  /// exceeded".
+  public var maxRunMemoryBytes: Int64 {
+    get {_maxRunMemoryBytes ?? 0}
+    set {_maxRunMemoryBytes = newValue}
+  }
+  /// Returns true if `maxRunMemoryBytes` has been explicitly set.
+  public var hasMaxRunMemoryBytes: Bool {self._maxRunMemoryBytes != nil}
+  /// Clears the value of `maxRunMemoryBytes`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxRunMemoryBytes() {self._maxRunMemoryBytes = nil}
+
+  /// The largest result stored for an execution; a larger one is replaced by a marker saying so.
+  public var maxResultBytes: Int64 {
+    get {_maxResultBytes ?? 0}
+    set {_maxResultBytes = newValue}
+  }
+  /// Returns true if `maxResultBytes` has been explicitly set.
+  public var hasMaxResultBytes: Bool {self._maxResultBytes != nil}
+  /// Clears the value of `maxResultBytes`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxResultBytes() {self._maxResultBytes = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -244,6 +276,9 @@ public nonisolated struct Thaiyyal_V1_PlanLimits: Sendable {
   fileprivate var _maxConcurrentExecutions: Int64? = nil
   fileprivate var _maxQueuedExecutions: Int64? = nil
   fileprivate var _executionRetentionDays: Int64? = nil
+  fileprivate var _maxValueBytes: Int64? = nil
+  fileprivate var _maxRunMemoryBytes: Int64? = nil
+  fileprivate var _maxResultBytes: Int64? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -260,7 +295,7 @@ nonisolated extension Thaiyyal_V1_Plan: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Thaiyyal_V1_PlanLimits: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PlanLimits"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_users\0\u{3}max_workflows\0\u{3}max_executions_per_day\0\u{3}max_storage_bytes\0\u{3}max_nodes_per_workflow\0\u{3}max_execution_seconds\0\u{3}rate_limit_per_second\0\u{3}rate_limit_burst\0\u{3}max_concurrent_executions\0\u{3}max_queued_executions\0\u{3}execution_retention_days\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_users\0\u{3}max_workflows\0\u{3}max_executions_per_day\0\u{3}max_storage_bytes\0\u{3}max_nodes_per_workflow\0\u{3}max_execution_seconds\0\u{3}rate_limit_per_second\0\u{3}rate_limit_burst\0\u{3}max_concurrent_executions\0\u{3}max_queued_executions\0\u{3}execution_retention_days\0\u{3}max_value_bytes\0\u{3}max_run_memory_bytes\0\u{3}max_result_bytes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -279,6 +314,9 @@ nonisolated extension Thaiyyal_V1_PlanLimits: SwiftProtobuf.Message, SwiftProtob
       case 9: try { try decoder.decodeSingularInt64Field(value: &self._maxConcurrentExecutions) }()
       case 10: try { try decoder.decodeSingularInt64Field(value: &self._maxQueuedExecutions) }()
       case 11: try { try decoder.decodeSingularInt64Field(value: &self._executionRetentionDays) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self._maxValueBytes) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self._maxRunMemoryBytes) }()
+      case 14: try { try decoder.decodeSingularInt64Field(value: &self._maxResultBytes) }()
       default: break
       }
     }
@@ -322,6 +360,15 @@ nonisolated extension Thaiyyal_V1_PlanLimits: SwiftProtobuf.Message, SwiftProtob
     try { if let v = self._executionRetentionDays {
       try visitor.visitSingularInt64Field(value: v, fieldNumber: 11)
     } }()
+    try { if let v = self._maxValueBytes {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 12)
+    } }()
+    try { if let v = self._maxRunMemoryBytes {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 13)
+    } }()
+    try { if let v = self._maxResultBytes {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 14)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -337,6 +384,9 @@ nonisolated extension Thaiyyal_V1_PlanLimits: SwiftProtobuf.Message, SwiftProtob
     if lhs._maxConcurrentExecutions != rhs._maxConcurrentExecutions {return false}
     if lhs._maxQueuedExecutions != rhs._maxQueuedExecutions {return false}
     if lhs._executionRetentionDays != rhs._executionRetentionDays {return false}
+    if lhs._maxValueBytes != rhs._maxValueBytes {return false}
+    if lhs._maxRunMemoryBytes != rhs._maxRunMemoryBytes {return false}
+    if lhs._maxResultBytes != rhs._maxResultBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

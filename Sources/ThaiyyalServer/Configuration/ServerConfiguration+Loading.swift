@@ -249,5 +249,8 @@ enum PlanLimitNames {
     "max_concurrent_executions": \.maxConcurrentExecutions,
     "max_queued_executions": \.maxQueuedExecutions,
     "execution_retention_days": \.executionRetentionDays,
+    "max_value_bytes": \.maxValueBytes,
+    "max_run_memory_bytes": \.maxRunMemoryBytes,
+    "max_result_bytes": \.maxResultBytes,
   ]
 }

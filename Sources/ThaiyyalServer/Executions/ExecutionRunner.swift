@@ -137,8 +137,8 @@ struct ExecutionRunner: Sendable {
 }
 
 extension EngineLimits {
-  /// The engine limits of a tenant's plan: node count and run time (-1 means the engine's
-  /// largest).
+  /// The engine limits of a tenant's plan: node count, run time, value size and memory budget
+  /// (-1 means the engine's largest).
   init(plan: PlanLimits) {
     self.init()
     if let nodes = plan.maxNodesPerWorkflow {
@@ -149,5 +149,16 @@ extension EngineLimits {
     if let seconds = plan.maxExecutionSeconds {
       maxExecutionTime = seconds < 0 ? .seconds(3600) : .seconds(min(seconds, 86_400))
     }
+    if let bytes = plan.maxValueBytes {
+      maxValueBytes = Self.bytes(bytes, largest: 1 << 30)
+    }
+    if let bytes = plan.maxRunMemoryBytes {
+      maxRunBytes = Self.bytes(bytes, largest: 8 << 30)
+    }
+  }
+
+  /// A plan's byte limit, -1 (unlimited) meaning `largest`: a run is never unbounded.
+  private static func bytes(_ value: Int64, largest: Int) -> Int {
+    value < 0 ? largest : Int(min(value, Int64(largest)))
   }
 }

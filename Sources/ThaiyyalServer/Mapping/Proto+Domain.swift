@@ -79,13 +79,15 @@ extension PlanLimits {
     [
       \.maxUsers, \.maxWorkflows, \.maxExecutionsPerDay, \.maxStorageBytes, \.maxNodesPerWorkflow,
       \.maxExecutionSeconds, \.rateLimitPerSecond, \.rateLimitBurst, \.maxConcurrentExecutions,
-      \.maxQueuedExecutions, \.executionRetentionDays,
+      \.maxQueuedExecutions, \.executionRetentionDays, \.maxValueBytes, \.maxRunMemoryBytes,
+      \.maxResultBytes,
     ]
   private static let protoPresence: [any KeyPath<Thaiyyal_V1_PlanLimits, Bool> & Sendable] = [
     \.hasMaxUsers, \.hasMaxWorkflows, \.hasMaxExecutionsPerDay, \.hasMaxStorageBytes,
     \.hasMaxNodesPerWorkflow, \.hasMaxExecutionSeconds, \.hasRateLimitPerSecond,
     \.hasRateLimitBurst,
     \.hasMaxConcurrentExecutions, \.hasMaxQueuedExecutions, \.hasExecutionRetentionDays,
+    \.hasMaxValueBytes, \.hasMaxRunMemoryBytes, \.hasMaxResultBytes,
   ]
 
   init(_ proto: Thaiyyal_V1_PlanLimits) {

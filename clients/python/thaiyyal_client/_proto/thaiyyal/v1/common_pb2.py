@@ -13,17 +13,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18thaiyyal/v1/common.proto\x12\x0bthaiyyal.v1\"\x8e\x05\n\nPlanLimits\x12\x16\n\tmax_users\x18\x01 \x01(\x03H\x00\x88\x01\x01\x12\x1a\n\rmax_workflows\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12#\n\x16max_executions_per_day\x18\x03 \x01(\x03H\x02\x88\x01\x01\x12\x1e\n\x11max_storage_bytes\x18\x04 \x01(\x03H\x03\x88\x01\x01\x12#\n\x16max_nodes_per_workflow\x18\x05 \x01(\x03H\x04\x88\x01\x01\x12\"\n\x15max_execution_seconds\x18\x06 \x01(\x03H\x05\x88\x01\x01\x12\"\n\x15rate_limit_per_second\x18\x07 \x01(\x03H\x06\x88\x01\x01\x12\x1d\n\x10rate_limit_burst\x18\x08 \x01(\x03H\x07\x88\x01\x01\x12&\n\x19max_concurrent_executions\x18\t \x01(\x03H\x08\x88\x01\x01\x12\"\n\x15max_queued_executions\x18\n \x01(\x03H\t\x88\x01\x01\x12%\n\x18\x65xecution_retention_days\x18\x0b \x01(\x03H\n\x88\x01\x01\x42\x0c\n\n_max_usersB\x10\n\x0e_max_workflowsB\x19\n\x17_max_executions_per_dayB\x14\n\x12_max_storage_bytesB\x19\n\x17_max_nodes_per_workflowB\x18\n\x16_max_execution_secondsB\x18\n\x16_rate_limit_per_secondB\x13\n\x11_rate_limit_burstB\x1c\n\x1a_max_concurrent_executionsB\x18\n\x16_max_queued_executionsB\x1b\n\x19_execution_retention_days*^\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_VIEWER\x10\x01\x12\x0f\n\x0bROLE_MEMBER\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03\x12\x0e\n\nROLE_OWNER\x10\x04*N\n\x04Plan\x12\x14\n\x10PLAN_UNSPECIFIED\x10\x00\x12\r\n\tPLAN_FREE\x10\x01\x12\x0c\n\x08PLAN_PRO\x10\x02\x12\x13\n\x0fPLAN_ENTERPRISE\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18thaiyyal/v1/common.proto\x12\x0bthaiyyal.v1\"\xb0\x06\n\nPlanLimits\x12\x16\n\tmax_users\x18\x01 \x01(\x03H\x00\x88\x01\x01\x12\x1a\n\rmax_workflows\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12#\n\x16max_executions_per_day\x18\x03 \x01(\x03H\x02\x88\x01\x01\x12\x1e\n\x11max_storage_bytes\x18\x04 \x01(\x03H\x03\x88\x01\x01\x12#\n\x16max_nodes_per_workflow\x18\x05 \x01(\x03H\x04\x88\x01\x01\x12\"\n\x15max_execution_seconds\x18\x06 \x01(\x03H\x05\x88\x01\x01\x12\"\n\x15rate_limit_per_second\x18\x07 \x01(\x03H\x06\x88\x01\x01\x12\x1d\n\x10rate_limit_burst\x18\x08 \x01(\x03H\x07\x88\x01\x01\x12&\n\x19max_concurrent_executions\x18\t \x01(\x03H\x08\x88\x01\x01\x12\"\n\x15max_queued_executions\x18\n \x01(\x03H\t\x88\x01\x01\x12%\n\x18\x65xecution_retention_days\x18\x0b \x01(\x03H\n\x88\x01\x01\x12\x1c\n\x0fmax_value_bytes\x18\x0c \x01(\x03H\x0b\x88\x01\x01\x12!\n\x14max_run_memory_bytes\x18\r \x01(\x03H\x0c\x88\x01\x01\x12\x1d\n\x10max_result_bytes\x18\x0e \x01(\x03H\r\x88\x01\x01\x42\x0c\n\n_max_usersB\x10\n\x0e_max_workflowsB\x19\n\x17_max_executions_per_dayB\x14\n\x12_max_storage_bytesB\x19\n\x17_max_nodes_per_workflowB\x18\n\x16_max_execution_secondsB\x18\n\x16_rate_limit_per_secondB\x13\n\x11_rate_limit_burstB\x1c\n\x1a_max_concurrent_executionsB\x18\n\x16_max_queued_executionsB\x1b\n\x19_execution_retention_daysB\x12\n\x10_max_value_bytesB\x17\n\x15_max_run_memory_bytesB\x13\n\x11_max_result_bytes*^\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_VIEWER\x10\x01\x12\x0f\n\x0bROLE_MEMBER\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03\x12\x0e\n\nROLE_OWNER\x10\x04*N\n\x04Plan\x12\x14\n\x10PLAN_UNSPECIFIED\x10\x00\x12\r\n\tPLAN_FREE\x10\x01\x12\x0c\n\x08PLAN_PRO\x10\x02\x12\x13\n\x0fPLAN_ENTERPRISE\x10\x03\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'thaiyyal.v1.common_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _ROLE._serialized_start=698
-  _ROLE._serialized_end=792
-  _PLAN._serialized_start=794
-  _PLAN._serialized_end=872
+  _ROLE._serialized_start=860
+  _ROLE._serialized_end=954
+  _PLAN._serialized_start=956
+  _PLAN._serialized_end=1034
   _PLANLIMITS._serialized_start=42
-  _PLANLIMITS._serialized_end=696
+  _PLANLIMITS._serialized_end=858
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,131 @@
+import Synchronization
+
+/// What one run may spend, shared by every node and expression of the run (also by branches that
+/// run concurrently): bytes of the values it builds, and time.
+///
+/// Work that can grow with what a workflow asks for asks the budget first: a string or array is
+/// sized before it is built (``reserve(bytes:)``), every node's result is measured when it is
+/// produced, and loops call ``checkpoint()`` so the run's time limit and cancellation reach into
+/// long node work and expression evaluation, not only node boundaries.
+///
+/// - Important: Exhaustion is sticky. Once a limit is hit, every later check fails with the same
+///   reason and the run ends at its next node boundary with it, so a node that swallows errors (a
+///   filter condition, `coalesce`, `try_catch`) cannot carry a run past its budget.
+public final class RunBudget: Sendable {
+  /// Why a run was stopped by its budget.
+  public struct Exceeded: Error, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+      case memory, time, cancelled
+    }
+    public let kind: Kind
+    public let message: String
+  }
+
+  let deadline: ContinuousClock.Instant
+  /// The largest single value (a string's bytes, a container's estimated JSON size).
+  let maxValueBytes: Int
+  /// The bytes of all values the run builds, added up.
+  let maxRunBytes: Int
+  private let spent = Atomic<Int>(0)
+  private let stopped = Atomic<Bool>(false)
+  private let reason = Mutex<Exceeded?>(nil)
+
+  init(limits: EngineLimits, start: ContinuousClock.Instant = .now) {
+    deadline = start + limits.maxExecutionTime
+    maxValueBytes = limits.maxValueBytes
+    maxRunBytes = limits.maxRunBytes
+  }
+
+  /// Why the run was stopped, once it was.
+  public var exceeded: Exceeded? {
+    guard stopped.load(ordering: .acquiring) else { return nil }
+    return reason.withLock { $0 }
+  }
+
+  /// Bytes of values built so far.
+  public var bytesSpent: Int { spent.load(ordering: .relaxed) }
+
+  /// Fails when the run is out of time, cancelled or already stopped. Cheap: call it in loops.
+  func checkpoint() throws(Exceeded) {
+    if let exceeded { throw exceeded }
+    if Task.isCancelled { throw stop(.cancelled, "execution cancelled") }
+    if ContinuousClock.now >= deadline { throw stop(.time, "context deadline exceeded") }
+  }
+
+  /// Asks whether a value of `bytes` may be built: refused when the value alone is over the
+  /// per-value limit or would not fit in what is left of the run's budget. Also a checkpoint.
+  /// What is built is charged once, as part of the node result that holds it.
+  func reserve(bytes: Int) throws(Exceeded) {
+    try checkpoint()
+    guard bytes <= maxValueBytes else {
+      throw stop(
+        .memory,
+        "value too large: \(bytes) bytes (limit: \(maxValueBytes) bytes per value)"
+      )
+    }
+    guard spent.load(ordering: .relaxed) + bytes <= maxRunBytes else { throw overBudget() }
+  }
+
+  /// Measures a value that was built and checks it against the per-value limit; the measurement
+  /// stops at that limit, so it costs no more than the value is allowed to be. Returns its size.
+  @discardableResult
+  func measure(_ value: JSONValue) throws(Exceeded) -> Int {
+    guard let size = value.estimatedSize(upTo: maxValueBytes) else {
+      throw stop(.memory, "value too large: more than \(maxValueBytes) bytes (limit per value)")
+    }
+    return size
+  }
+
+  /// Charges a node's result to the run: what the run's values add up to, as they are kept and
+  /// as they are written out with the result.
+  func charge(_ result: JSONValue) throws(Exceeded) {
+    let size = try measure(result)
+    guard spent.add(size, ordering: .relaxed).newValue <= maxRunBytes else { throw overBudget() }
+  }
+
+  private func overBudget() -> Exceeded {
+    stop(.memory, "run memory budget exceeded: more than \(maxRunBytes) bytes of values")
+  }
+
+  /// Records the first reason the run stops; later reasons keep the first.
+  private func stop(_ kind: Exceeded.Kind, _ message: String) -> Exceeded {
+    let first = reason.withLock { current in
+      if current == nil { current = Exceeded(kind: kind, message: message) }
+      return current!
+    }
+    stopped.store(true, ordering: .releasing)
+    return first
+  }
+}
+
+extension JSONValue {
+  /// About how many bytes this value takes, in memory or written as JSON, whichever is more; nil
+  /// when that is over `limit`. Walks the structure iteratively and stops at the limit, so a value
+  /// that shares one large part many times (little memory, but a lot to write out) is seen at its
+  /// full written size without being written.
+  func estimatedSize(upTo limit: Int) -> Int? {
+    var total = 0
+    var stack: [JSONValue] = [self]
+    while let value = stack.popLast() {
+      switch value {
+      case .null, .bool, .number: total += 16
+      case .string(let text): total += 16 + text.utf8.count
+      case .array(let items):
+        total += 32
+        stack.append(contentsOf: items)
+      case .object(let fields):
+        total += 48
+        for (key, field) in fields {
+          total += 16 + key.utf8.count
+          stack.append(field)
+        }
+      }
+      if total > limit { return nil }
+    }
+    return total
+  }
+
+  /// The estimated bytes of a value `JSONParser` may build from `textBytes` bytes of text at most
+  /// (`[[],[],…]`: three bytes of text, one array).
+  static let bytesPerParsedValue = 32
+}
