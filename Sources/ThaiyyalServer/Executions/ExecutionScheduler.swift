@@ -35,8 +35,12 @@ actor ExecutionScheduler {
   private var nextWaiter = 0
   private var stopped = false
 
+  /// Where runs execute; see ``ExecutionThreads``.
+  private let threads: ExecutionThreads
+
   init(workers: Int) {
     self.workers = max(1, workers)
+    threads = ExecutionThreads(count: self.workers)
   }
 
   /// Sets what runs a job; jobs queued before this wait for it.
@@ -138,6 +142,7 @@ actor ExecutionScheduler {
     let tasks = running.values.map(\.task)
     for task in tasks { task.cancel() }
     for task in tasks { await task.value }
+    threads.shutdown()
   }
 
   // MARK: Dispatch
@@ -145,9 +150,9 @@ actor ExecutionScheduler {
   private func dispatch() {
     guard let runner, !stopped else { return }
     while running.count < workers, let job = nextJob() {
-      let task = Task {
+      let task = Task(executorPreference: threads) {
         await runner(job)
-        self.finished(job)
+        await self.finished(job)
       }
       running[job.executionID] = (job.tenantID, task)
       runningPerTenant[job.tenantID, default: 0] += 1
