@@ -30,6 +30,10 @@ struct HostileTenantTests {
                {"source": "n", "target": "f"}]}
     """
 
+  static func twoWorkers(_ configuration: inout ServerConfiguration) {
+    configuration.executionWorkers = 2
+  }
+
   /// The median time of `count` calls of `call`.
   static func medianLatency(
     _ count: Int = 21,
@@ -62,7 +66,7 @@ struct HostileTenantTests {
 
   @Test("CPU-bound runs at the plan's concurrency leave Health and other tenants' calls fast")
   func cpuBoundRunsDoNotStarveCalls() async throws {
-    try await withTestServer(.unixSocket, configure: { $0.executionWorkers = 2 }) { server in
+    try await withTestServer(.unixSocket, configure: Self.twoWorkers) { server in
       let hostile = try await Fixture.make(server, slug: "hostile", plan: .free)
       try await hostile.setLimits {
         $0.maxExecutionSeconds = 2
