@@ -29,6 +29,8 @@ public struct ExecutionRecord: Sendable, Hashable {
   public var createdAt: Int64
   public var startedAt: Int64?
   public var finishedAt: Int64?
+  /// How many times the run was started (crash recovery stops re-running it after a few).
+  public var attempts: Int64 = 0
 
   public init(
     tenantID: TenantID,

@@ -37,11 +37,7 @@ public final class ServerApplication: Service, Sendable {
   public init(configuration: ServerConfiguration, logger: Logger) async throws {
     self.configuration = configuration
     self.logger = logger
-    try FileManager.default.createDirectory(
-      atPath: configuration.dataDirectory,
-      withIntermediateDirectories: true,
-      attributes: [.posixPermissions: 0o700]
-    )
+    try DataDirectory.prepare(configuration.dataDirectory, logger: logger)
     var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
     storeConfiguration.synchronous = configuration.synchronous
     storeConfiguration.statementObserver = configuration.statementObserver

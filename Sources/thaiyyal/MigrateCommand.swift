@@ -34,7 +34,11 @@ struct MigrateCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: directory,
+        withIntermediateDirectories: true,
+        attributes: [.posixPermissions: 0o700]
+      )
       let store = try SQLiteStore(configuration: StoreConfiguration(path: path), migrate: false)
       defer { try? store.close() }
       if action == .apply {

@@ -63,12 +63,29 @@ struct ExecutionsEndToEndTests {
       )
     }
     // Wait until one holds a worker, so the crash interrupts running and pending executions.
-    for _ in 0 ..< 200 {
-      let first = try await client.executions.getExecution(.with { $0.id = ids[0] })
-      if first.status == .running { break }
+    try await waitUntilRunning(client, ids[0])
+    return (client, ids)
+  }
+
+  /// Waits for an execution to be running: bounded by count, generously, for a loaded machine.
+  static func waitUntilRunning(_ client: ThaiyyalClient, _ id: String) async throws {
+    for _ in 0 ..< 6000 {
+      let execution = try await client.executions.getExecution(.with { $0.id = id })
+      if execution.status == .running { return }
       try await Task.sleep(for: .milliseconds(10))
     }
-    return (client, ids)
+    Issue.record("execution \(id) never started")
+  }
+
+  /// A configuration file that re-queues interrupted executions.
+  static func requeueConfig(in directory: String) throws -> [String] {
+    let config = directory + "/requeue.yaml"
+    try "executions:\n  requeue_interrupted: true\n".write(
+      toFile: config,
+      atomically: true,
+      encoding: .utf8
+    )
+    return ["--config", config]
   }
 
   @Test(
@@ -101,15 +118,9 @@ struct ExecutionsEndToEndTests {
     await reader.close()
     kill(restarted.processIdentifier, SIGKILL)
     await offPool { restarted.waitUntilExit() }
-    let config = directory.path + "/requeue.yaml"
-    try "executions:\n  requeue_interrupted: true\n".write(
-      toFile: config,
-      atomically: true,
-      encoding: .utf8
-    )
     let server = try await TenancyEndToEndTests.startServer(
       in: directory.path,
-      extra: ["--config", config]
+      extra: try Self.requeueConfig(in: directory.path)
     )
     defer {
       server.terminate()
@@ -117,7 +128,7 @@ struct ExecutionsEndToEndTests {
     }
     let globex = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "globex")
     var finished: [Thaiyyal_V1_Execution] = []
-    for _ in 0 ..< 1000 {
+    for _ in 0 ..< 6000 {
       finished = try await globex.executions.listExecutions().executions
       if finished.count == 3 && finished.allSatisfy({ $0.status == .completed }) { break }
       try await Task.sleep(for: .milliseconds(20))
@@ -127,6 +138,44 @@ struct ExecutionsEndToEndTests {
     let requeued = try await globex.audit.listAuditLogs(.with { $0.action = "execution.requeued" })
     #expect(requeued.entries.count == 3)
     await globex.close()
+  }
+
+  @Test(
+    "a run that was running at two crashes in a row is failed as poisoned, not re-queued again",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
+  )
+  func poisonedRun() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let socket = directory.path + "/s.sock"
+    let requeue = try Self.requeueConfig(in: directory.path)
+
+    var server = try await TenancyEndToEndTests.startServer(in: directory.path, extra: requeue)
+    let (client, ids) = try await Self.startRuns(socket, slug: "acme", count: 1)
+    await client.close()
+    // Two crashes while the run is running: the first re-queues it, the second does not.
+    for crash in 1 ... 2 {
+      let crashed = server
+      kill(crashed.processIdentifier, SIGKILL)
+      await offPool { crashed.waitUntilExit() }
+      server = try await TenancyEndToEndTests.startServer(in: directory.path, extra: requeue)
+      guard crash == 1 else { break }
+      let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "acme")
+      try await Self.waitUntilRunning(reader, ids[0])
+      await reader.close()
+    }
+    defer {
+      server.terminate()
+      server.waitUntilExit()
+    }
+    let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "acme")
+    let execution = try await reader.executions.getExecution(.with { $0.id = ids[0] })
+    #expect(execution.status == .failed)
+    #expect(execution.error == "poisoned: the server stopped during each of its 2 attempts")
+    let actions = try await reader.audit.listAuditLogs().entries.map(\.action)
+    #expect(actions.filter { $0 == "execution.requeued" }.count == 1)
+    #expect(actions.filter { $0 == "execution.poisoned" }.count == 1)
+    await reader.close()
   }
 
   @Test(

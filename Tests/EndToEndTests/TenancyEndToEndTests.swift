@@ -34,7 +34,9 @@ struct TenancyEndToEndTests {
       ] + (tcp ? ["--tcp", "127.0.0.1:\(tcpPort)"] : []) + extra
     server.standardError = FileHandle.nullDevice
     try server.run()
-    for _ in 0 ..< 400 {
+    // Bounded by count, generously: a loaded machine can take many seconds to start a debug
+    // binary, and a server that exited stops the wait at once.
+    for _ in 0 ..< 4800 where server.isRunning {
       let probe = ThaiyyalClient(connectingTo: .unixDomainSocket(path: directory + "/s.sock"))
       let serving =
         (try? await probe.health.check(options: CallOptions(timeout: .seconds(1))).status)

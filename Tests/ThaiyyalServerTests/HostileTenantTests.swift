@@ -3,6 +3,7 @@ import SwiftProtobuf
 import Testing
 import ThaiyyalClient
 import ThaiyyalCore
+import ThaiyyalEngine
 import ThaiyyalProto
 import ThaiyyalRPC
 import ThaiyyalTesting
@@ -118,5 +119,130 @@ struct HostileTenantTests {
       let finished = try await hostile.waitFinished(run.id)
       #expect(finished.status == .cancelled)
     }
+  }
+
+  /// Makes a text of `bytes` bytes, then three copies of it upper-cased: a result about four
+  /// times `bytes`.
+  static func largeResult(bytes: Int) -> String {
+    """
+    {"nodes": [{"id": "t", "type": "text_input", "data": {"text": "a"}},
+               {"id": "r", "type": "text_operation", "data": {"text_op": "repeat", "repeat_n": \(bytes)}},
+               {"id": "u1", "type": "text_operation", "data": {"text_op": "uppercase"}},
+               {"id": "u2", "type": "text_operation", "data": {"text_op": "uppercase"}},
+               {"id": "u3", "type": "text_operation", "data": {"text_op": "uppercase"}}],
+     "edges": [{"source": "t", "target": "r"}, {"source": "r", "target": "u1"},
+               {"source": "r", "target": "u2"}, {"source": "r", "target": "u3"}]}
+    """
+  }
+
+  /// The tenant's storage quota, as the operator reads it.
+  static func storage(_ fixture: Fixture) async throws -> Thaiyyal_V1_QuotaUsage? {
+    let usage = try await fixture.operatorClient.tenants.getUsage(
+      .with { $0.tenant = fixture.tenant.slug }
+    )
+    return usage.quotas.first { $0.name == "storage_bytes" }
+  }
+
+  /// A free-plan tenant whose rate limit does not get in the way of the test's own calls.
+  static func freeTenant(_ server: TestServer) async throws -> Fixture {
+    let fixture = try await Fixture.make(server, slug: "hostile", plan: .free)
+    try await fixture.setLimits {
+      $0.rateLimitPerSecond = 1000
+      $0.rateLimitBurst = 1000
+    }
+    return fixture
+  }
+
+  @Test("a result over the plan's limit is stored cut, with a marker, and lists page under 4 MiB")
+  func resultsAreCapped() async throws {
+    try await withTestServer(.unixSocket) { server in
+      let hostile = try await Self.freeTenant(server)
+      let workflow = try await hostile.createWorkflow(
+        definition: Self.largeResult(bytes: 600_000)
+      )
+      var ids: [String] = []
+      for _ in 0 ..< 6 {
+        let execution = try await hostile.execute(workflow.id)
+        #expect(execution.status == .completed, "\(execution.error)")
+        #expect(execution.resultJson.utf8.count <= 1 << 20)
+        let result = try JSONParser().parse(execution.resultJson)
+        #expect(result["node_results"] == .object([:]))
+        #expect(result["final_output"]?.stringValue?.utf8.count == 600_000)
+        #expect(
+          result["truncated"]?["reason"]?.stringValue?.contains("node_results omitted") == true
+        )
+        ids.append(execution.id)
+      }
+      // Six results of about 600 kB each do not fit in one message: the list pages.
+      var listed: [String] = []
+      var token = ""
+      var pages = 0
+      repeat {
+        let page = try await hostile.client(.member).executions.listExecutions(
+          .with {
+            $0.includeResults = true
+            $0.pageSize = 100
+            $0.pageToken = token
+          }
+        )
+        listed += page.executions.map(\.id)
+        token = page.nextPageToken
+        pages += 1
+      } while !token.isEmpty && pages < 20
+      #expect(Set(listed) == Set(ids))
+      #expect(pages > 1)
+    }
+  }
+
+  @Test("a result the storage quota has no room for is replaced by a marker; the run is kept")
+  func resultsRespectStorageQuota() async throws {
+    try await withTestServer(.unixSocket) { server in
+      let hostile = try await Self.freeTenant(server)
+      let workflow = try await hostile.createWorkflow(
+        definition: Self.largeResult(bytes: 100_000)
+      )
+      let used = try await Self.storage(hostile)?.used ?? 0
+      try await hostile.setLimits { $0.maxStorageBytes = used + 50_000 }
+      let execution = try await hostile.execute(workflow.id)
+      #expect(execution.status == .completed)
+      #expect(
+        execution.resultJson.contains("storage quota is full"),
+        "\(execution.resultJson.prefix(200))"
+      )
+      let storage = try await Self.storage(hostile)
+      #expect(storage.map { $0.used <= $0.limit } == true, "\(String(describing: storage))")
+    }
+  }
+}
+
+/// Finding 9: other local users must not read the database.
+@Suite("Data directory")
+struct DataDirectoryTests {
+  static func mode(_ path: String) throws -> Int {
+    try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int ?? -1
+  }
+
+  @Test("an existing data directory others can read is made private; database files are 0600")
+  func privateFiles() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let data = directory.path + "/data"
+    try FileManager.default.createDirectory(
+      atPath: data,
+      withIntermediateDirectories: false,
+      attributes: [.posixPermissions: 0o755]
+    )
+    #expect(try Self.mode(data) == 0o755)
+    try await withTestServer(
+      .inProcess,
+      configure: { $0.dataDirectory = data },
+      { server in
+        _ = try await Fixture.make(server)  // writes, so the -wal and -shm files exist
+        #expect(try Self.mode(data) == 0o700)
+        for file in ["thaiyyal.db", "thaiyyal.db-wal", "thaiyyal.db-shm"] {
+          #expect(try Self.mode(data + "/" + file) == 0o600, "\(file)")
+        }
+      }
+    )
   }
 }

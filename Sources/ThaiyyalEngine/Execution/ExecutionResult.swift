@@ -29,6 +29,41 @@ public struct ExecutionResult: Sendable, Hashable {
     if !errors.isEmpty { object["errors"] = .array(errors.map(JSONValue.string)) }
     return .object(object)
   }
+
+  /// The Result as JSON text of at most `maxBytes`, for storing. A larger one keeps its ids,
+  /// errors and (when it fits) `final_output`, drops `node_results`, and says so in `truncated`,
+  /// so a client always learns what happened and why the rest is missing. The full text is never
+  /// written when its estimate is already far over the limit.
+  public func jsonText(maxBytes: Int) -> String {
+    let full = json
+    if full.estimatedSize(upTo: maxBytes * 4) != nil {
+      let text = JSONWriter().string(full)
+      if text.utf8.count <= maxBytes { return text }
+    }
+    var kept = full.objectValue ?? [:]
+    kept["node_results"] = .object([:])
+    func marker(_ omitted: String) -> JSONValue {
+      [
+        "reason": .string(
+          "the result is larger than the plan's limit of \(maxBytes) bytes; \(omitted) omitted"
+        ),
+        "limit_bytes": .number(Double(maxBytes)),
+      ]
+    }
+    kept["truncated"] = marker("node_results")
+    if let text = Self.fitting(.object(kept), maxBytes) { return text }
+    kept["final_output"] = .null
+    kept["truncated"] = marker("node_results and final_output")
+    if let text = Self.fitting(.object(kept), maxBytes) { return text }
+    if kept["errors"] != nil { kept["errors"] = ["the run's error is too long to store"] }
+    return JSONWriter().string(.object(kept))
+  }
+
+  private static func fitting(_ value: JSONValue, _ maxBytes: Int) -> String? {
+    guard value.estimatedSize(upTo: maxBytes * 4) != nil else { return nil }
+    let text = JSONWriter().string(value)
+    return text.utf8.count <= maxBytes ? text : nil
+  }
 }
 
 /// One node's run: for the execution record.

@@ -18,9 +18,14 @@ struct ExecutionMaintenance: Sendable {
     requestID: ""
   )
 
+  /// Runs found running after this many starts are not re-queued again: each start ended with the
+  /// server stopping, so the run may be what stops it.
+  static let maxAttempts: Int64 = 2
+
   /// At start-up, before serving: every execution left pending or running is marked failed with
   /// error `interrupted` (or, when `requeue` is set, put back to pending and returned to be
-  /// queued), and each is audited.
+  /// queued), and each is audited. A run that was running at each of its last ``maxAttempts``
+  /// starts is failed as `poisoned` instead of re-queued.
   func recoverInterrupted(requeue: Bool) async throws -> [ExecutionJob] {
     let now = clock.nowMilliseconds()
     let plans = self.plans
@@ -32,6 +37,10 @@ struct ExecutionMaintenance: Sendable {
         let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
         for execution in try scoped.executions.unfinished() {
           count += 1
+          if requeue, execution.status == .running, execution.attempts >= Self.maxAttempts {
+            try Self.poisoned(execution, in: scoped, at: now)
+            continue
+          }
           let requeued = requeue && tenant.status != .deleted
           try Self.interrupt(
             execution.id,
@@ -54,17 +63,46 @@ struct ExecutionMaintenance: Sendable {
     return jobs
   }
 
+  /// Fails a run the server stopped during each of its attempts, and audits it.
+  static func poisoned(
+    _ execution: ExecutionRecord,
+    in scoped: ScopedRepositories,
+    at now: Int64
+  ) throws {
+    let outcome = ExecutionOutcome(
+      status: .failed,
+      result: nil,
+      error: "poisoned: the server stopped during each of its \(execution.attempts) attempts",
+      nodesExecuted: 0,
+      nodeRuns: nil,
+      finishedAt: now
+    )
+    try scoped.executions.finish(id: execution.id, outcome)
+    try scoped.audit.append(
+      systemActor.entry(
+        tenant: scoped.tenantID,
+        action: "execution.poisoned",
+        resourceType: "execution",
+        resourceID: execution.id.rawValue,
+        outcome: .failure,
+        reason: "not re-queued after \(execution.attempts) attempts that each ended in a stop"
+      )
+    )
+  }
+
   /// Ends an execution the server stopped (a crash, or a shutdown) in the caller's transaction:
   /// back to pending when `requeue`, else failed with error `interrupted`; audited as the system.
+  /// A graceful shutdown (`graceful`) gives the run its attempt back: the run did not stop it.
   static func interrupt(
     _ id: ExecutionID,
     in scoped: ScopedRepositories,
     requeue: Bool,
+    graceful: Bool = false,
     reason: String,
     at now: Int64
   ) throws {
     if requeue {
-      try scoped.executions.requeue(id: id)
+      try scoped.executions.requeue(id: id, returningAttempt: graceful)
     } else {
       let outcome = ExecutionOutcome(
         status: .failed,
@@ -128,8 +166,10 @@ struct ExecutionMaintenance: Sendable {
     ExecutionJob(
       tenantID: tenant,
       executionID: id,
+      planLimits: limits,
       limits: EngineLimits(plan: limits),
-      maxConcurrent: Self.count(limits.maxConcurrentExecutions, default: 4)
+      maxConcurrent: Self.count(limits.maxConcurrentExecutions, default: 4),
+      maxResultBytes: ExecutionResultLimits.resultBytes(limits)
     )
   }
 

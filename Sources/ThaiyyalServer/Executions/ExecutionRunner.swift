@@ -47,9 +47,10 @@ struct ExecutionRunner: Sendable {
         of: result,
         cancelled: Task.isCancelled,
         limits: job.limits,
+        maxResultBytes: job.maxResultBytes,
         at: clock.nowMilliseconds()
       )
-      try await record(outcome, id, scope)
+      try await record(outcome, id, scope, limits: job.planLimits)
     } catch {
       // Cancelled before it could start (the store refuses a cancelled task), or a real fault.
       let cancelled = Task.isCancelled
@@ -71,7 +72,7 @@ struct ExecutionRunner: Sendable {
         nodeRuns: nil,
         finishedAt: clock.nowMilliseconds()
       )
-      try? await record(outcome, id, scope)
+      try? await record(outcome, id, scope, limits: job.planLimits)
     }
   }
 
@@ -83,22 +84,40 @@ struct ExecutionRunner: Sendable {
         id,
         in: tx.scoped(scope),
         requeue: requeue,
+        graceful: true,
         reason: "the server shut down while the execution was running",
         at: now
       )
     }
   }
 
-  /// Stores how the run ended, even though its task may have been cancelled.
+  /// Stores how the run ended, even though its task may have been cancelled. A result the
+  /// tenant's storage quota has no room for is replaced by a marker that says so: the outcome is
+  /// never lost, and the quota is never passed.
   private func record(
     _ outcome: ExecutionOutcome,
     _ id: ExecutionID,
-    _ scope: TenantScope
+    _ scope: TenantScope,
+    limits: PlanLimits
   )
     async throws
   {
     try await store.writeEvenIfCancelled { tx in
-      _ = try tx.scoped(scope).executions.finish(id: id, outcome)
+      let scoped = tx.scoped(scope)
+      var outcome = outcome
+      if let result = outcome.result {
+        do {
+          try scoped.usage.requireRoom(
+            .storageBytes,
+            adding: Int64(result.utf8.count + (outcome.nodeRuns?.utf8.count ?? 0)),
+            limits: limits
+          )
+        } catch DomainError.quotaExceeded {
+          outcome.result = ExecutionResultLimits.storageFullMarker
+          outcome.nodeRuns = nil
+        }
+      }
+      _ = try scoped.executions.finish(id: id, outcome)
     }
   }
 
@@ -108,6 +127,7 @@ struct ExecutionRunner: Sendable {
     of result: ExecutionResult,
     cancelled: Bool,
     limits: EngineLimits,
+    maxResultBytes: Int = ExecutionResultLimits.ceiling,
     at time: Int64
   ) -> ExecutionOutcome {
     let status: ExecutionRecord.Status
@@ -127,10 +147,10 @@ struct ExecutionRunner: Sendable {
     }
     return ExecutionOutcome(
       status: status,
-      result: JSONWriter().string(result.json),
-      error: error,
+      result: result.jsonText(maxBytes: maxResultBytes),
+      error: error.map { $0.count > 4096 ? String($0.prefix(4096)) + "…" : $0 },
       nodesExecuted: Int64(result.nodeRuns.count { $0.status != .skipped }),
-      nodeRuns: NodeRunsJSON.encode(result.nodeRuns),
+      nodeRuns: NodeRunsJSON.encode(ExecutionResultLimits.stored(result.nodeRuns)),
       finishedAt: time
     )
   }
@@ -161,4 +181,34 @@ extension EngineLimits {
   private static func bytes(_ value: Int64, largest: Int) -> Int {
     value < 0 ? largest : Int(min(value, Int64(largest)))
   }
+}
+
+/// Bounds on what an execution stores, so that every response carrying it fits in one message:
+/// the input (1 MiB, checked when accepted), the result (the plan's `max_result_bytes`, never over
+/// ``ceiling``) and the node runs (the first and last ``nodeRunsKept`` halves) stay well under the
+/// 4 MiB frame limit together.
+enum ExecutionResultLimits {
+  /// The most any plan may store as one result.
+  static let ceiling = 2 << 20
+  /// Node runs kept for one execution: the first half and the last half of a longer list.
+  static let nodeRunsKept = 2000
+
+  /// The plan's result limit, within the ceiling (-1, unlimited, is the ceiling).
+  static func resultBytes(_ limits: PlanLimits) -> Int {
+    guard let value = limits.maxResultBytes, value >= 0 else { return ceiling }
+    return Int(min(value, Int64(ceiling)))
+  }
+
+  static func stored(_ runs: [NodeRun]) -> [NodeRun] {
+    guard runs.count > nodeRunsKept else { return runs }
+    return Array(runs.prefix(nodeRunsKept / 2) + runs.suffix(nodeRunsKept / 2))
+  }
+
+  /// What is stored instead of a result the tenant's storage quota has no room for.
+  static let storageFullMarker = JSONWriter().string([
+    "node_results": .object([:]), "final_output": .null,
+    "truncated": [
+      "reason": "the result was not stored: the tenant's storage quota is full"
+    ],
+  ])
 }

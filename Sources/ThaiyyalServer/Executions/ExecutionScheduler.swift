@@ -5,10 +5,13 @@ import ThaiyyalEngine
 struct ExecutionJob: Sendable {
   let tenantID: TenantID
   let executionID: ExecutionID
-  /// The plan's engine limits when the execution was accepted.
+  /// The plan's limits when the execution was accepted, and the engine's limits made of them.
+  let planLimits: PlanLimits
   let limits: EngineLimits
   /// The tenant's plan limit on its executions running at once.
   let maxConcurrent: Int
+  /// The largest result stored; see ``ExecutionResultLimits``.
+  let maxResultBytes: Int
 }
 
 /// A bounded worker pool fed by one FIFO queue per tenant, served round-robin: a free worker goes

@@ -92,11 +92,31 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     let result = try await store.read { tx in
       try tx.scoped(scope).executions.list(query, page: page)
     }
+    // With results, a page also ends before the response would pass `maxListResponseBytes`
+    // (each execution alone fits: see ExecutionResultLimits), so no page is too large to send.
+    var items = result.items[...]
+    var nextCursor = result.nextCursor
+    if request.includeResults {
+      var bytes = 0
+      for (index, item) in result.items.enumerated() {
+        bytes +=
+          512 + (item.input?.utf8.count ?? 0) + (item.result?.utf8.count ?? 0)
+          + (item.nodeRuns?.utf8.count ?? 0)
+        if index > 0 && bytes > Self.maxListResponseBytes {
+          items = result.items[..<index]
+          nextCursor = result.items[index - 1].id.rawValue
+          break
+        }
+      }
+    }
     var response = Thaiyyal_V1_ListExecutionsResponse()
-    response.executions = result.items.map(\.proto)
-    response.nextPageToken = PageToken.encode(result.nextCursor)
+    response.executions = items.map(\.proto)
+    response.nextPageToken = PageToken.encode(nextCursor)
     return response
   }
+
+  /// The most a page of executions with results carries, under the 4 MiB message limit.
+  static let maxListResponseBytes = 3 << 20
 
   func cancelExecution(
     request: Thaiyyal_V1_CancelExecutionRequest,

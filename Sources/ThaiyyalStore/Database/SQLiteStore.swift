@@ -38,6 +38,7 @@ public final class SQLiteStore: Sendable {
       }
     }
     do {
+      try Self.restrictFiles(at: configuration.path)
       pool = try DatabasePool(path: configuration.path, configuration: config)
     } catch {
       throw StoreError.cannotOpen(path: configuration.path, reason: "\(error)")
@@ -45,6 +46,22 @@ public final class SQLiteStore: Sendable {
     path = configuration.path
     if migrate {
       _ = try MigrationRunner(migrations: embeddedMigrations).migrate(pool)
+    }
+  }
+
+  /// Makes the database file (created empty if missing) and its `-wal` and `-shm` files readable
+  /// by the owner alone. SQLite creates the `-wal` and `-shm` files with the database file's
+  /// permissions, so a file created 0600 keeps all three private whatever the umask is.
+  static func restrictFiles(at path: String) throws {
+    let files = FileManager.default
+    if !files.fileExists(atPath: path) {
+      guard files.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+      else {
+        throw StoreError.cannotOpen(path: path, reason: "the file could not be created")
+      }
+    }
+    for file in [path, path + "-wal", path + "-shm"] where files.fileExists(atPath: file) {
+      try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
     }
   }
 

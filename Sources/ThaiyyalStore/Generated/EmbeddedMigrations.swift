@@ -211,4 +211,14 @@ CREATE TABLE tenant_tombstones (
 
 """#
   ),
+  Migration(
+    identifier: "0002_execution_attempts.sql",
+    sha256: "76353c6a9fba19fadc8bc71c73e72cd3540cc8e366b392b07fce5ac0916abd2d",
+    sql: #"""
+-- How many times an execution was started. Recovery after a crash re-queues a run that was running
+-- only while this is below its limit, so a run that takes the server down is not re-run forever.
+ALTER TABLE workflow_executions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+
+"""#
+  ),
 ]

@@ -110,7 +110,7 @@ public struct ExecutionRepository {
   public func markRunning(id: ExecutionID, at time: Int64) throws -> Bool {
     try db.run(
       """
-      UPDATE workflow_executions SET status = 'running', started_at = ?
+      UPDATE workflow_executions SET status = 'running', started_at = ?, attempts = attempts + 1
       WHERE tenant_id = ? AND id = ? AND status = 'pending'
       """,
       [time, tenantID.rawValue, id.rawValue]
@@ -140,21 +140,27 @@ public struct ExecutionRepository {
   public func unfinished() throws -> [ExecutionRecord] {
     try db.fetchRows(
       """
-      SELECT \(Self.summaryColumns) FROM workflow_executions
+      SELECT \(Self.summaryColumns), attempts FROM workflow_executions
       WHERE tenant_id = ? AND status IN ('pending', 'running') ORDER BY id
       """,
       [tenantID.rawValue]
-    ).map { Self.execution($0, withPayloads: false) }
+    ).map { row in
+      var execution = Self.execution(row, withPayloads: false)
+      execution.attempts = row["attempts"]
+      return execution
+    }
   }
 
-  /// Puts an execution back in the queue (after a crash, when configured to re-run them).
-  public func requeue(id: ExecutionID) throws {
+  /// Puts an execution back in the queue (after a crash, when configured to re-run them). A run
+  /// the server itself stopped (a graceful shutdown) gets its attempt back.
+  public func requeue(id: ExecutionID, returningAttempt: Bool = false) throws {
     try db.run(
       """
-      UPDATE workflow_executions SET status = 'pending', started_at = NULL
+      UPDATE workflow_executions SET status = 'pending', started_at = NULL,
+        attempts = max(attempts - ?, 0)
       WHERE tenant_id = ? AND id = ? AND status IN ('pending', 'running')
       """,
-      [tenantID.rawValue, id.rawValue]
+      [returningAttempt ? 1 : 0, tenantID.rawValue, id.rawValue]
     )
   }
 
