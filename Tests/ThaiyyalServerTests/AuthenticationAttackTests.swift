@@ -16,7 +16,14 @@ struct AuthenticationAttackTests {
   enum Attack: String, CaseIterable, Sendable {
     case noToken, notBearer, garbage, algNone, wrongKey, algorithmSwitched, expired, notYetValid
     case wrongIssuer, wrongAudience, unknownKeyID, otherTenantHeader, forgedTenantClaim,
-      truncatedSignature
+      truncatedSignature, paddedSignature, flippedUnusedBits
+  }
+
+  /// The base64url character whose 6-bit value differs from `character`'s in its lowest bit: as
+  /// the last character of a 32-byte signature (2 unused bits), it decodes to the same bytes.
+  static func flippingLowBit(_ character: Character) -> Character {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    return alphabet[alphabet.firstIndex(of: character)! ^ 1]
   }
 
   static func expected(_ attack: Attack) -> (RPCError.Code, String?) {
@@ -101,6 +108,10 @@ struct AuthenticationAttackTests {
         header = "Bearer \(try await fixture.sign(claims))"
       case .truncatedSignature:
         header = "Bearer \(valid.dropLast(5))"
+      case .paddedSignature:
+        header = "Bearer \(valid)="
+      case .flippedUnusedBits:
+        header = "Bearer \(valid.dropLast())\(Self.flippingLowBit(valid.last!))"
       }
       if let header { metadata.add("authorization", header) }
       let client = server.makeClient(remote: true)

@@ -128,7 +128,10 @@ final class TokenIssuer: Sendable {
 
   private func verifySignature(_ token: String) async throws(RPCError) -> AccessClaims {
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 3, let header = Self.decodeSegment(parts[0]),
+    // One spelling per token: padding, characters outside base64url and flipped unused bits of
+    // a segment's last character all make a different string decode to the same bytes.
+    guard parts.count == 3, parts.allSatisfy({ Self.decodeSegment($0) != nil }),
+      let header = Self.decodeSegment(parts[0]),
       let fields = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any]
     else { throw Self.invalid("malformed token") }
     guard fields["alg"] as? String == "HS256" else { throw Self.invalid("unsupported algorithm") }
@@ -178,13 +181,26 @@ final class TokenIssuer: Sendable {
     )
   }
 
-  private static func decodeSegment(_ segment: Substring) -> Data? {
+  /// The bytes of a segment in canonical base64url (no padding, unused bits zero), else nil.
+  static func decodeSegment(_ segment: Substring) -> Data? {
+    let alphabet = segment.utf8.allSatisfy { byte in
+      (0x41 ... 0x5A).contains(byte) || (0x61 ... 0x7A).contains(byte)
+        || (0x30 ... 0x39).contains(byte) || byte == 0x2D || byte == 0x5F
+    }
+    guard alphabet, segment.utf8.count % 4 != 1 else { return nil }
     var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(
       of: "_",
       with: "/"
     )
-    guard !base64.contains("=") else { return nil }
     base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-    return Data(base64Encoded: base64)
+    guard let data = Data(base64Encoded: base64) else { return nil }
+    // Re-encoding gives back the segment only when its unused low bits were zero.
+    var canonical = data.base64EncodedString()
+    while canonical.last == "=" { canonical.removeLast() }
+    canonical = canonical.replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+      of: "/",
+      with: "_"
+    )
+    return canonical == segment ? data : nil
   }
 }
