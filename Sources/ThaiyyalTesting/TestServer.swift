@@ -44,19 +44,22 @@ public struct TestServer: Sendable {
 
   /// A new client with its own connection.
   ///
-  /// - Parameter remote: For ``TestTransport/inProcess``: appear as a TCP peer, which is never
-  ///   trusted as the operator, instead of an in-process caller, which is.
+  /// - Parameters:
+  ///   - remote: For ``TestTransport/inProcess``: appear as a TCP peer, which is never trusted as
+  ///     the operator, instead of an in-process caller, which is.
+  ///   - peerAddress: The TCP address a remote in-process client appears to call from.
   public func makeClient(
     token: String? = nil,
     tenant: String? = nil,
-    remote: Bool = false
+    remote: Bool = false,
+    peerAddress: String = "192.0.2.1:50000"
   ) -> ThaiyyalClient {
     switch transport {
     case .inProcess:
       ThaiyyalClient(
         transport: InProcessTransport(
           table: application.handlerTable,
-          peer: remote ? .tcp(address: "192.0.2.1:50000") : .inProcess
+          peer: remote ? .tcp(address: peerAddress) : .inProcess
         ),
         token: token,
         tenant: tenant

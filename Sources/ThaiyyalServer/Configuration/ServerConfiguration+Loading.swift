@@ -94,7 +94,8 @@ extension ServerConfiguration {
           path: "security.",
           allowed: [
             "operator_uids", "jwt_secret", "token_lifetime_seconds", "max_failed_logins",
-            "lockout_seconds", "password_hash_cost",
+            "lockout_seconds", "password_hash_cost", "account_lockout_failures",
+            "anonymous_calls_per_second", "anonymous_burst", "max_pending_password_checks",
           ]
         ) { key, value in
           switch key {
@@ -114,6 +115,13 @@ extension ServerConfiguration {
             maxFailedLogins = Int64(try reader.int(value, "security.\(key)"))
           case "password_hash_cost":
             passwordHashCost = try reader.int(value, "security.\(key)")
+          case "account_lockout_failures":
+            accountLockoutFailures = Int64(try reader.int(value, "security.\(key)"))
+          case "anonymous_calls_per_second":
+            anonymousCallsPerSecond = try reader.int(value, "security.\(key)")
+          case "anonymous_burst": anonymousBurst = try reader.int(value, "security.\(key)")
+          case "max_pending_password_checks":
+            maxPendingPasswordChecks = try reader.int(value, "security.\(key)")
           default: lockout = .seconds(try reader.int(value, "security.\(key)"))
           }
         }

@@ -34,10 +34,20 @@ public struct ServerConfiguration: Sendable {
   /// log2 of scrypt's cost N for new password hashes (14 = 16 MiB and tens of milliseconds per
   /// hash). Stored with each hash, so raising it later upgrades hashes at the next login.
   public var passwordHashCost: Int = 14
-  /// Failed logins in a row before a user is locked out.
+  /// Failed logins in a row from one source (peer address or uid) before that source is locked out
+  /// of the account; other sources can still sign in.
   public var maxFailedLogins: Int64 = 5
+  /// Failed logins in a row from any sources before the account itself is locked.
+  public var accountLockoutFailures: Int64 = 20
   /// How long a lockout lasts.
   public var lockout: Duration = .seconds(15 * 60)
+  /// Calls without valid credentials one peer may make per second (sustained, and at once); see
+  /// ``PeerLimitInterceptor``.
+  public var anonymousCallsPerSecond: Int = 50
+  public var anonymousBurst: Int = 100
+  /// Password checks (logins, password changes) waiting for the hashing thread at once; more are
+  /// refused at once instead of queuing.
+  public var maxPendingPasswordChecks: Int = 16
   /// The wall clock for expiry and lockouts; tests inject their own.
   public var clock: WallClock = .system
   /// Default limits of every plan.
@@ -106,9 +116,16 @@ public struct ServerConfiguration: Sendable {
     guard (10 ... 20).contains(passwordHashCost) else {
       throw ConfigurationError("security.password_hash_cost must be between 10 and 20")
     }
-    guard maxFailedLogins >= 1, lockout >= .zero, tokenLifetime > .zero else {
+    guard maxFailedLogins >= 1, accountLockoutFailures >= maxFailedLogins, lockout >= .zero,
+      tokenLifetime > .zero
+    else {
       throw ConfigurationError(
-        "security: max_failed_logins, lockout_seconds and token_lifetime_seconds must be positive"
+        "security: max_failed_logins, lockout_seconds and token_lifetime_seconds must be positive, and account_lockout_failures at least max_failed_logins"
+      )
+    }
+    guard anonymousCallsPerSecond >= 1, anonymousBurst >= 1, maxPendingPasswordChecks >= 1 else {
+      throw ConfigurationError(
+        "security: anonymous_calls_per_second, anonymous_burst and max_pending_password_checks must be positive"
       )
     }
     guard (1 ... 1024).contains(executionWorkers), retentionInterval > .zero,

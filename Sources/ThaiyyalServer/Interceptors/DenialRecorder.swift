@@ -14,7 +14,8 @@ import ThaiyyalStore
 struct DenialRecorder: Sendable {
   let store: SQLiteStore
   let tenants: TenantDirectory
-  private let budget = TokenBuckets()
+  private let budget = TokenBuckets<TenantID>()
+  private let lines = LogSampler()
 
   init(store: SQLiteStore, tenants: TenantDirectory) {
     self.store = store
@@ -22,10 +23,14 @@ struct DenialRecorder: Sendable {
   }
 
   func record(_ context: ServerContext, error: RPCError, tenantHint: TenantID?) async {
-    context.logger.info(
-      "call refused",
-      metadata: ["code": "\(error.code)", "reason": "\(error.message)", "peer": "\(context.peer)"]
-    )
+    lines.sample { suppressed in
+      context.logger.info(
+        "call refused",
+        metadata: [
+          "code": "\(error.code)", "reason": "\(error.message)", "peer": "\(context.peer)",
+        ].noting(suppressed: suppressed)
+      )
+    }
     var tenantID = tenantHint ?? context.resolvedTenant?.id
     if tenantID == nil, let key = context.metadata[Metadata.WellKnown.tenant], key.utf8.count <= 64
     {

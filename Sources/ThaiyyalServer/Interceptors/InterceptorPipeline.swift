@@ -1,7 +1,8 @@
 import ThaiyyalRPC
 
 /// The interceptor chain every call passes, in order (DESIGN.md section 1):
-/// observe → deadline → authenticate → resolve tenant → authorize → rate-limit.
+/// observe → deadline → limit strangers per peer → authenticate → resolve tenant → authorize →
+/// rate-limit the tenant.
 enum InterceptorPipeline {
   static func make(
     configuration: ServerConfiguration,
@@ -13,6 +14,13 @@ enum InterceptorPipeline {
     [
       ScopedInterceptor(ObserveInterceptor()),
       ScopedInterceptor(DeadlineInterceptor()),
+      ScopedInterceptor(
+        PeerLimitInterceptor(
+          operatorUIDs: configuration.operatorUIDs,
+          rate: Double(configuration.anonymousCallsPerSecond),
+          burst: Double(configuration.anonymousBurst)
+        )
+      ),
       ScopedInterceptor(
         AuthenticationInterceptor(
           operatorUIDs: configuration.operatorUIDs,

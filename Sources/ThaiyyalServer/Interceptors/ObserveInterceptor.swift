@@ -6,12 +6,14 @@ import ThaiyyalRPC
 /// The first link of the chain: one log line and metrics per call.
 ///
 /// Successful calls log at `debug` so a busy server stays quiet; failures log at `info`, and
-/// `INTERNAL` at `error`. Only ids reach the log, never payloads or metadata values. Metrics go to
+/// `INTERNAL` at `error`. Failures other than `INTERNAL` are sampled (``LogSampler``): a flood of
+/// refused calls writes at most 20 lines a second, each saying how many were left out. Only ids reach the log, never payloads or metadata values. Metrics go to
 /// whatever swift-metrics backend the process bootstrapped: `thaiyyal_rpc_requests_total` by method
 /// and status code, and `thaiyyal_rpc_duration_seconds` by method. Both label sets are bounded: only
 /// registered methods reach this interceptor, and codes are a fixed set.
 struct ObserveInterceptor: ServerInterceptor {
   let metrics = CallMetrics()
+  let failures = LogSampler()
 
   func intercept(
     payload: [UInt8],
@@ -31,12 +33,14 @@ struct ObserveInterceptor: ServerInterceptor {
       let elapsed = ContinuousClock.now - start
       let status = RPCStatus(error: error, logger: context.logger)
       metrics.record(context.descriptor, code: status.code, elapsed: elapsed)
-      let level: Logger.Level = status.code == .internalError ? .error : .info
-      context.logger.log(
-        level: level,
-        "call failed",
-        metadata: ["code": "\(status.code)", "duration": "\(elapsed)"]
-      )
+      let metadata: Logger.Metadata = ["code": "\(status.code)", "duration": "\(elapsed)"]
+      if status.code == .internalError {
+        context.logger.error("call failed", metadata: metadata)
+      } else {
+        failures.sample { suppressed in
+          context.logger.info("call failed", metadata: metadata.noting(suppressed: suppressed))
+        }
+      }
       throw status.error
     }
   }

@@ -10,7 +10,7 @@ import ThaiyyalRPC
 /// Calls without a tenant (health checks, the operator's platform calls) are not limited.
 struct RateLimitInterceptor: ServerInterceptor {
   let plans: PlanCatalog
-  let buckets = TokenBuckets()
+  let buckets = TokenBuckets<TenantID>()
 
   func intercept(
     payload: [UInt8],
@@ -39,34 +39,5 @@ struct RateLimitInterceptor: ServerInterceptor {
       }
     }
     return try await next(payload, context)
-  }
-}
-
-/// Token buckets keyed by tenant, refilled lazily on each take.
-final class TokenBuckets: Sendable {
-  private let buckets = Mutex<[TenantID: (tokens: Double, updated: ContinuousClock.Instant)]>([:])
-
-  /// Takes one token; returns `nil` when taken, else how long until one is available.
-  func take(
-    _ tenant: TenantID,
-    rate: Double,
-    burst: Double,
-    now: ContinuousClock.Instant
-  ) -> Duration? {
-    buckets.withLock { buckets in
-      var bucket = buckets[tenant] ?? (burst, now)
-      let elapsed = now - bucket.updated
-      let seconds =
-        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-      bucket.tokens = min(burst, bucket.tokens + seconds * rate)
-      bucket.updated = now
-      defer { buckets[tenant] = bucket }
-      if bucket.tokens >= 1 {
-        bucket.tokens -= 1
-        return nil
-      }
-      guard rate > 0 else { return .seconds(3600) }
-      return .milliseconds(Int64(((1 - bucket.tokens) / rate * 1000).rounded(.up)))
-    }
   }
 }

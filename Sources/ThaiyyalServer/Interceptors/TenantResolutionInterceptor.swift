@@ -6,6 +6,8 @@ import ThaiyyalRPC
 /// the same tenant), the `x-tenant` metadata (slug or id) for the operator.
 ///
 /// A deleted tenant is invisible to everyone but the operator: `NOT_FOUND`, as if it never existed.
+/// Anonymous calls act in no tenant, whatever `x-tenant` says: a stranger can neither learn which
+/// tenants exist nor spend a tenant's rate limit.
 struct TenantResolutionInterceptor: ServerInterceptor {
   let directory: TenantDirectory
 
@@ -33,10 +35,11 @@ struct TenantResolutionInterceptor: ServerInterceptor {
         )
       }
       context.resolvedTenant = tenant
-    case .operator, nil:
+    case nil:
+      break
+    case .operator:
       guard let requested else { break }
-      let tenant = try await directory.tenant(requested)
-      guard let tenant, tenant.status != .deleted || context.principal?.isOperator == true else {
+      guard let tenant = try await directory.tenant(requested) else {
         throw RPCError(.notFound, "tenant \(requested) not found")
       }
       context.resolvedTenant = tenant

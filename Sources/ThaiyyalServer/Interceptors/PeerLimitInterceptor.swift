@@ -1,0 +1,74 @@
+import ThaiyyalProto
+import ThaiyyalRPC
+
+/// Bounds what callers without an identity can cost everyone else, before any work is done for
+/// them: per peer (a TCP address without its port, a Unix-socket uid), calls without credentials
+/// and calls refused for their credentials share one token bucket. While a peer's bucket is empty,
+/// every call it makes is refused at once with `RESOURCE_EXHAUSTED` (reason `PEER_RATE_LIMITED`),
+/// without verifying a token, touching the database or writing an audit entry.
+///
+/// Tenants' own allowances are untouched: only a tenant's authenticated callers spend those
+/// (``RateLimitInterceptor``). The operator's Unix-socket peers and in-process calls are exempt.
+struct PeerLimitInterceptor: ServerInterceptor {
+  let operatorUIDs: Set<UInt32>
+  let rate: Double
+  let burst: Double
+  let buckets = TokenBuckets<String>()
+
+  func intercept(
+    payload: [UInt8],
+    context: ServerContext,
+    next: @escaping RPCHandler
+  ) async throws -> [UInt8] {
+    guard let key = limitKey(context.peer) else { return try await next(payload, context) }
+    if let wait = buckets.waitTime(key, rate: rate, burst: burst, now: .now) {
+      throw refusal(wait)
+    }
+    if context.metadata[Metadata.WellKnown.authorization] == nil {
+      if let wait = buckets.take(key, rate: rate, burst: burst, now: .now) { throw refusal(wait) }
+      return try await next(payload, context)
+    }
+    do {
+      return try await next(payload, context)
+    } catch let error as RPCError where error.code == .unauthenticated {
+      _ = buckets.take(key, rate: rate, burst: burst, now: .now)
+      throw error
+    }
+  }
+
+  /// Who a peer is for this limit, or nil when it is exempt.
+  private func limitKey(_ peer: Peer) -> String? {
+    switch peer {
+    case .inProcess: return nil
+    case .unixSocket(let credentials?):
+      return operatorUIDs.contains(credentials.uid) ? nil : "uid:\(credentials.uid)"
+    case .unixSocket(nil): return "unix"
+    case .tcp(let address): return "tcp:\(Self.host(of: address))"
+    }
+  }
+
+  /// `1.2.3.4` of `1.2.3.4:5678`, `::1` of `[::1]:5678`.
+  static func host(of address: String) -> Substring {
+    if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+      return address[address.index(after: address.startIndex) ..< close]
+    }
+    guard let colon = address.lastIndex(of: ":"),
+      address[..<colon].firstIndex(of: ":") == nil
+    else { return address[...] }
+    return address[..<colon]
+  }
+
+  private func refusal(_ wait: Duration) -> RPCError {
+    RPCError(
+      .resourceExhausted,
+      "too many calls without valid credentials from this peer; retry after \(wait)",
+      details: [
+        .errorInfo(
+          reason: "PEER_RATE_LIMITED",
+          metadata: ["limit": String(Int(rate)), "burst": String(Int(burst))]
+        ),
+        .retryInfo(after: wait),
+      ]
+    )
+  }
+}
