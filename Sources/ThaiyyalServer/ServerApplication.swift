@@ -29,6 +29,8 @@ public final class ServerApplication: Service, Sendable {
   public let store: SQLiteStore
   let scheduler: ExecutionScheduler
   let maintenance: ExecutionMaintenance
+  /// Password hashing, on its own threads; see ``BlockingWork``.
+  let blocking: BlockingWork
 
   /// Creates the data directory if needed, opens and migrates the database, and recovers
   /// executions a previous run left unfinished (failed as `interrupted`, or re-queued).
@@ -43,7 +45,12 @@ public final class ServerApplication: Service, Sendable {
     storeConfiguration.statementObserver = configuration.statementObserver
     let store = try SQLiteStore(configuration: storeConfiguration)
     self.store = store
-    let blocking = BlockingWork()
+    // Half the cores at most hash passwords: a login flood leaves the rest to serving.
+    let blocking = BlockingWork(
+      threads: max(1, ProcessInfo.processInfo.activeProcessorCount / 2),
+      maxPending: configuration.maxPendingPasswordChecks
+    )
+    self.blocking = blocking
     let tenants = TenantDirectory(store: store)
     let identities = IdentityDirectory(store: store)
     let ring = try KeyRing.load(
@@ -99,7 +106,13 @@ public final class ServerApplication: Service, Sendable {
       blocking: blocking,
       security: SecurityPolicy(
         maxFailedLogins: configuration.maxFailedLogins,
+        accountLockoutFailures: configuration.accountLockoutFailures,
         lockoutMilliseconds: Int64(configuration.lockout.components.seconds) * 1000
+      ),
+      throttle: LoginThrottle(
+        maxFailures: configuration.maxFailedLogins,
+        window: Int64(configuration.lockout.components.seconds) * 1000,
+        clock: configuration.clock
       ),
       clock: configuration.clock,
       decoyHash: try hasher.hash(UUIDv7.generate())
@@ -196,10 +209,12 @@ public final class ServerApplication: Service, Sendable {
       health.beginDraining()
       await transport.shutdown(graceful: true)
       await scheduler.shutdown(grace: configuration.transport.drainTimeout)
+      blocking.shutdown()
       logger.info("stopped")
     } catch {
       await transport.shutdown(graceful: false)
       await scheduler.shutdown(grace: .zero)
+      blocking.shutdown()
       throw error
     }
   }

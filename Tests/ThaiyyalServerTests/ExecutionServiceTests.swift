@@ -372,8 +372,10 @@ struct ExecutionServiceTests {
       for id in heavyIDs { heavyDone.append(try await heavy.waitFinished(id)) }
       // Heavy runs that took the worker after the light run was accepted and before it started:
       // at most the one that won the race between the light run's acceptance and its queueing.
+      // (Times are in milliseconds: a heavy run started in the very millisecond the light one was
+      // accepted may have started before it, so it does not count.)
       let overtaking = heavyDone.filter {
-        $0.startTime.milliseconds >= lightDone.createTime.milliseconds
+        $0.startTime.milliseconds > lightDone.createTime.milliseconds
           && $0.startTime.milliseconds < lightDone.startTime.milliseconds
       }
       #expect(overtaking.count <= 1, "\(overtaking.count) heavy runs went before the light one")

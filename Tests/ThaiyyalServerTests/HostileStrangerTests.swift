@@ -120,8 +120,105 @@ struct HostileStrangerTests {
 
   @Test("the peer of a limit is the address without its port")
   func peerHost() {
-    #expect(PeerLimitInterceptor.host(of: "192.0.2.1:5000") == "192.0.2.1")
-    #expect(PeerLimitInterceptor.host(of: "[::1]:5000") == "::1")
-    #expect(PeerLimitInterceptor.host(of: "unknown") == "unknown")
+    #expect(Peer.host(of: "192.0.2.1:5000") == "192.0.2.1")
+    #expect(Peer.host(of: "[::1]:5000") == "::1")
+    #expect(Peer.host(of: "unknown") == "unknown")
+  }
+}
+
+/// Finding 5 and 7: logins that hash passwords, and lockouts strangers could cause.
+@Suite("Hostile logins")
+struct HostileLoginTests {
+  static func fewPasswordChecks(_ configuration: inout ServerConfiguration) {
+    configuration.maxPendingPasswordChecks = 4
+  }
+
+  @Test("a stranger's wrong passwords lock only the stranger out, never the user")
+  func strangerCannotLockUser() async throws {
+    try await withTestServer(.inProcess) { server in
+      let fixture = try await Fixture.make(server)
+      let stranger = "198.51.100.9:1000"
+      for _ in 0 ..< 10 {
+        #expect(
+          await code {
+            try await fixture.login("acme", "owner", password: "wrong password!", from: stranger)
+          } == .unauthenticated
+        )
+      }
+      #expect(
+        await code { try await fixture.login("acme", "owner", from: stranger) } == .unauthenticated,
+        "the stranger's source is throttled, even with the right password"
+      )
+      _ = try await fixture.login("acme", "owner", from: "203.0.113.5:2000")
+    }
+  }
+
+  @Test("failures from many sources lock the account; ResumeUser unlocks it and is audited")
+  func accountLockAndUnlock() async throws {
+    try await withTestServer(.inProcess) { server in
+      let fixture = try await Fixture.make(server)
+      // 20 failures from 5 sources, 4 each: no source is throttled, the account locks.
+      for source in 0 ..< 5 {
+        for _ in 0 ..< 4 {
+          _ = await code {
+            try await fixture.login(
+              "acme",
+              "member",
+              password: "wrong password!",
+              from: "198.51.100.\(source):1"
+            )
+          }
+        }
+      }
+      #expect(
+        await code { try await fixture.login("acme", "member", from: "203.0.113.5:2000") }
+          == .unauthenticated,
+        "the account is locked"
+      )
+      let member = fixture.users[.member]!
+      let resumed = try await fixture.client(.admin).users.resumeUser(.with { $0.id = member.id })
+      #expect(resumed.status == .active)
+      _ = try await fixture.login("acme", "member", from: "203.0.113.5:2000")
+      let actions = try await fixture.client(.admin).audit.listAuditLogs(
+        .with { $0.action = "user." }
+      ).entries.map(\.action)
+      #expect(actions.contains("user.locked"))
+      #expect(actions.contains("user.unlocked"))
+    }
+  }
+
+  @Test("a login flood is refused once the hashing queue is full; other tenants stay fast")
+  func loginFlood() async throws {
+    try await withTestServer(.inProcess, configure: Self.fewPasswordChecks) { server in
+      let victim = try await Fixture.make(server, slug: "victim")
+      _ = try await Fixture.make(server, slug: "target")
+      let reader = victim.client(.member)
+      let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+        for index in 0 ..< 48 {
+          group.addTask {
+            do {
+              _ = try await victim.login(
+                "target",
+                "owner",
+                password: "wrong password \(index)",
+                from: "198.51.\(index).1:1"
+              )
+              return "OK"
+            } catch let error as RPCError {
+              return error.errorInfo?.reason ?? "\(error.code)"
+            }
+          }
+        }
+        let latency = try await HostileTenantTests.medianLatency {
+          _ = try await reader.workflows.listWorkflows(.init())
+        }
+        #expect(latency < HostileTenantTests.latencyBound, "ListWorkflows p50 \(latency)")
+        var outcomes: [String] = []
+        for try await outcome in group { outcomes.append(outcome) }
+        return outcomes
+      }
+      #expect(outcomes.contains("PASSWORD_CHECKS_BUSY"), "\(Set(outcomes))")
+      #expect(outcomes.allSatisfy { ["PASSWORD_CHECKS_BUSY", "INVALID_CREDENTIALS"].contains($0) })
+    }
   }
 }

@@ -59,13 +59,15 @@ struct Fixture {
   func login(
     _ tenant: String,
     _ login: String,
-    password: String = Fixture.password
+    password: String = Fixture.password,
+    from peerAddress: String = "192.0.2.1:50000"
   ) async throws -> String {
     var request = Thaiyyal_V1_LoginRequest()
     request.tenant = tenant
     request.login = login
     request.password = password
-    return try await server.makeClient(remote: true).users.login(request).accessToken
+    let client = server.makeClient(remote: true, peerAddress: peerAddress)
+    return try await client.users.login(request).accessToken
   }
 
   /// Signs arbitrary claims with the server's own key, for forging tokens in attack tests.

@@ -38,12 +38,12 @@ actor ExecutionScheduler {
   private var nextWaiter = 0
   private var stopped = false
 
-  /// Where runs execute; see ``ExecutionThreads``.
-  private let threads: ExecutionThreads
+  /// Where runs execute, at nice 10; see ``DedicatedThreads``.
+  private let threads: DedicatedThreads
 
   init(workers: Int) {
     self.workers = max(1, workers)
-    threads = ExecutionThreads(count: self.workers)
+    threads = DedicatedThreads(name: "run", count: self.workers, niceness: 10)
   }
 
   /// Sets what runs a job; jobs queued before this wait for it.

@@ -40,22 +40,9 @@ struct PeerLimitInterceptor: ServerInterceptor {
   private func limitKey(_ peer: Peer) -> String? {
     switch peer {
     case .inProcess: return nil
-    case .unixSocket(let credentials?):
-      return operatorUIDs.contains(credentials.uid) ? nil : "uid:\(credentials.uid)"
-    case .unixSocket(nil): return "unix"
-    case .tcp(let address): return "tcp:\(Self.host(of: address))"
+    case .unixSocket(let credentials?) where operatorUIDs.contains(credentials.uid): return nil
+    default: return peer.sourceKey
     }
-  }
-
-  /// `1.2.3.4` of `1.2.3.4:5678`, `::1` of `[::1]:5678`.
-  static func host(of address: String) -> Substring {
-    if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
-      return address[address.index(after: address.startIndex) ..< close]
-    }
-    guard let colon = address.lastIndex(of: ":"),
-      address[..<colon].firstIndex(of: ":") == nil
-    else { return address[...] }
-    return address[..<colon]
   }
 
   private func refusal(_ wait: Duration) -> RPCError {

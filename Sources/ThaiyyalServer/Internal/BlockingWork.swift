@@ -1,24 +1,38 @@
-import Dispatch
-import Foundation
+import Synchronization
+import ThaiyyalProto
+import ThaiyyalRPC
 
-/// Runs CPU-heavy work (password hashing) on a small dedicated pool, never on the event loop and
-/// never more of it at once than there are cores, so a burst of logins cannot exhaust memory
-/// (each scrypt run holds 16 MiB) or starve other calls.
+/// Runs CPU-heavy work (password hashing) on its own small pool of threads at a lower priority,
+/// never on the threads that serve calls, with a bounded queue: when `maxPending` pieces of work
+/// are already waiting or running, more are refused at once (`RESOURCE_EXHAUSTED`, reason
+/// `PASSWORD_CHECKS_BUSY`) instead of queuing, so a burst of logins costs the server at most one
+/// hashing thread's CPU and `maxPending` scrypt buffers (16 MiB each) of memory.
 final class BlockingWork: Sendable {
-  private let queue = DispatchQueue(label: "thaiyyal.blocking", attributes: .concurrent)
-  private let slots: DispatchSemaphore
+  private let threads: DedicatedThreads
+  private let pending = Atomic<Int>(0)
+  private let maxPending: Int
 
-  init(concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) {
-    slots = DispatchSemaphore(value: max(1, concurrency))
+  init(threads count: Int, maxPending: Int) {
+    threads = DedicatedThreads(name: "hash", count: count, niceness: 5)
+    self.maxPending = max(1, maxPending)
   }
 
   func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-      queue.async { [slots] in
-        slots.wait()
-        defer { slots.signal() }
-        continuation.resume(with: Result { try work() })
-      }
+    guard pending.add(1, ordering: .relaxed).newValue <= maxPending else {
+      pending.subtract(1, ordering: .relaxed)
+      throw RPCError(
+        .resourceExhausted,
+        "too many password checks in progress; retry shortly",
+        details: [
+          .errorInfo(reason: "PASSWORD_CHECKS_BUSY", metadata: ["limit": String(maxPending)]),
+          .retryInfo(after: .seconds(1)),
+        ]
+      )
     }
+    defer { pending.subtract(1, ordering: .relaxed) }
+    return try await withTaskExecutorPreference(threads) { try work() }
   }
+
+  /// Lets the threads end once their work is done.
+  func shutdown() { threads.shutdown() }
 }

@@ -21,6 +21,8 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
   let hasher: PasswordHasher
   let blocking: BlockingWork
   let security: SecurityPolicy
+  /// Failed logins per source and account, checked before any hashing.
+  let throttle: LoginThrottle
   let clock: WallClock
 
   /// A hash of a random password, verified against when the user does not exist, so that an unknown
@@ -39,6 +41,35 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     guard request.tenant.utf8.count <= 64, request.login.utf8.count <= 320,
       request.password.utf8.count <= PasswordHasher.maximumLength
     else { throw failure }
+    // A source that failed too often for this account gets the same answer without any work:
+    // the same for every tenant and login, existing or not.
+    let source = LoginThrottle.Key(
+      tenant: request.tenant,
+      login: request.login,
+      source: context.peer.sourceKey
+    )
+    guard !throttle.isThrottled(source) else { throw failure }
+    do {
+      let response = try await login(request, context, failure: failure, source: source)
+      throttle.recordSuccess(source)
+      return response
+    } catch let error as RPCError where error == failure {
+      if throttle.recordFailure(source) {
+        context.logger.notice(
+          "login attempts from one source throttled",
+          metadata: ["peer": "\(context.peer)"]
+        )
+      }
+      throw error
+    }
+  }
+
+  private func login(
+    _ request: Thaiyyal_V1_LoginRequest,
+    _ context: ServerContext,
+    failure: RPCError,
+    source: LoginThrottle.Key
+  ) async throws -> Thaiyyal_V1_LoginResponse {
     let tenant = try await tenants.tenant(request.tenant)
     let scope = tenant.flatMap { $0.status == .deleted ? nil : TenantScope($0.id) }
     let login = request.login
@@ -95,7 +126,7 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
       throw failure
     }
     guard matches, user.status == .active else {
-      let maxFailures = security.maxFailedLogins
+      let maxFailures = security.accountLockoutFailures
       let lockUntil = now + security.lockoutMilliseconds
       try await store.write { tx in
         let scoped = tx.scoped(scope)
@@ -472,7 +503,9 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     let (tenant, scope) = try context.requireTenant()
     let current = try await existingUser(id, scope)
     try requireManage(role: current.role, context)
-    guard current.status != status else { return current }
+    // Resuming an active user lifts a lockout: the way an admin or the operator unlocks one.
+    let unlocks = status == .active && (current.lockedUntil != nil || current.failedLogins > 0)
+    guard current.status != status || unlocks else { return current }
     var updated = current
     updated.status = status
     updated.updatedAt = clock.nowMilliseconds()
@@ -483,12 +516,14 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     }
     var changes = AuditChanges()
     changes.compare("status", current.status.rawValue, status.rawValue)
+    changes.compare("locked", current.lockedUntil != nil, updated.lockedUntil != nil)
+    changes.compare("failed_logins", current.failedLogins, updated.failedLogins)
     return try await save(
       updated,
       current: current,
       tenant: tenant,
       scope: scope,
-      action: action,
+      action: current.status == status ? "user.unlocked" : action,
       changes: changes,
       keepsOwner: current.role == .owner && status != .active,
       context
@@ -565,8 +600,12 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
   }
 }
 
-/// Login lockout settings (`security.max_failed_logins`, `security.lockout_seconds`).
+/// Login lockout settings (`security.max_failed_logins`, `security.account_lockout_failures`,
+/// `security.lockout_seconds`).
 struct SecurityPolicy: Sendable {
+  /// Per source; see ``LoginThrottle``.
   var maxFailedLogins: Int64 = 5
+  /// Per account, from any sources: the stored lock.
+  var accountLockoutFailures: Int64 = 20
   var lockoutMilliseconds: Int64 = 15 * 60 * 1000
 }

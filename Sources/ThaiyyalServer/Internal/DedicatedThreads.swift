@@ -4,15 +4,16 @@ import Foundation
 import Glibc
 #endif
 
-/// The threads workflow runs execute on: a fixed number of their own, at a lower scheduling
-/// priority (nice 10), never the cooperative pool that serves calls.
+/// A fixed number of threads of their own, at a lower scheduling priority, for CPU-heavy work
+/// that must never run on the cooperative pool that serves calls: workflow runs (nice 10) and
+/// password hashing (nice 5).
 ///
 /// A run is CPU-bound for up to its plan's time limit. On the shared pool, two such runs on a
 /// two-core machine would hold every thread that serves calls, Health included. Here they only
-/// compete for CPU, and the kernel gives the server's other threads about ten times their share.
-/// Tasks started with this executor as their preference (and their child tasks) run here; what
-/// they await elsewhere (the database) comes back here.
-final class ExecutionThreads: TaskExecutor, @unchecked Sendable {
+/// compete for CPU, and the kernel gives the server's other threads a larger share. Tasks started
+/// with this executor as their preference (and their child tasks) run here; what they await
+/// elsewhere (the database) comes back here.
+final class DedicatedThreads: TaskExecutor, @unchecked Sendable {
   /// Guards `jobs` and `stopping`; threads wait on it for work.
   private let condition = NSCondition()
   private var jobs: [UnownedJob] = []
@@ -21,12 +22,14 @@ final class ExecutionThreads: TaskExecutor, @unchecked Sendable {
   private var live: Int
 
   private let niceness: Int32
+  private let name: String
 
-  /// Starts `count` threads.
-  init(count: Int, niceness: Int32 = 10) {
+  /// Starts `count` threads named `thaiyyal-<name>-<n>`.
+  init(name: String, count: Int, niceness: Int32) {
+    self.name = name
     self.niceness = niceness
     live = max(1, count)
-    for index in 0 ..< live { startThread(named: "thaiyyal-run-\(index)") }
+    for index in 0 ..< live { startThread(named: "thaiyyal-\(name)-\(index)") }
   }
 
   func enqueue(_ job: consuming ExecutorJob) {
@@ -38,7 +41,7 @@ final class ExecutionThreads: TaskExecutor, @unchecked Sendable {
     if needsThread { live = 1 }
     condition.signal()
     condition.unlock()
-    if needsThread { startThread(named: "thaiyyal-run-late") }
+    if needsThread { startThread(named: "thaiyyal-\(name)-late") }
   }
 
   /// Lets the threads finish the jobs they have and end.
