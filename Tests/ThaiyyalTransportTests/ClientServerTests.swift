@@ -61,7 +61,7 @@ struct ClientServerTests {
 
   @Test("at the connection limit new clients wait until a connection closes")
   func connectionLimit() async throws {
-    try await withTransportServer(configuration: .testing.with(\.maxConnections, 2)) {
+    try await withTransportServer(configuration: .testing.with(\.maxUnixConnections, 2)) {
       server,
       addresses in
       let first = TTRPCClient(target: addresses[0])

@@ -293,4 +293,88 @@ struct ServerConnectionTests {
       )
     }
   }
+
+  @Test("a frame dripped a byte at a time is closed by the frame timeout, not kept alive")
+  func slowDrip() async throws {
+    let configuration = TTRPCServerConfiguration.testing
+      .with(\.frameTimeout, .milliseconds(300))
+      .with(\.idleTimeout, .seconds(60))
+    try await withTransportServer(configuration: configuration) { _, addresses in
+      let raw = try RawConnection(addresses[0], readTimeout: 30)
+      let frame = Frames.sleep(streamID: 1, milliseconds: 1)
+      // Bytes keep coming, each well inside any idle timeout, but the frame never completes.
+      let dripping = Task {
+        for byte in frame.dropLast() {
+          raw.send([byte])
+          try await Task.sleep(for: .milliseconds(50))
+        }
+      }
+      #expect(await raw.isClosedByPeer(), "the frame timeout ends the connection")
+      dripping.cancel()
+    }
+  }
+
+  @Test("bytes of an unfinished frame do not reset the idle timeout")
+  func dripDoesNotResetIdle() async throws {
+    let configuration = TTRPCServerConfiguration.testing
+      .with(\.frameTimeout, .seconds(60))
+      .with(\.idleTimeout, .milliseconds(300))
+    try await withTransportServer(configuration: configuration) { _, addresses in
+      let raw = try RawConnection(addresses[0], readTimeout: 30)
+      let dripping = Task {
+        for _ in 0 ..< 400 {
+          raw.send([0])
+          try await Task.sleep(for: .milliseconds(50))
+        }
+      }
+      #expect(await raw.isClosedByPeer(), "the idle timeout ends the connection")
+      dripping.cancel()
+    }
+  }
+
+  @Test("TCP clients cannot take the Unix socket's capacity; one address gets its share only")
+  func separateCapacity() async throws {
+    let configuration = TTRPCServerConfiguration.testing
+      .with(\.maxConnections, 8)
+      .with(\.maxConnectionsPerAddress, 4)
+    try await withTransportServer(tcp: true, configuration: configuration) { _, addresses in
+      // Four TCP connections from 127.0.0.1 are served; the fifth is closed at once.
+      var held: [RawConnection] = []
+      for index in 0 ..< 4 {
+        let raw = try RawConnection(addresses[1])
+        raw.send(Frames.sleep(streamID: 1, milliseconds: 1))
+        let (_, response) = try await raw.readResponse()
+        #expect(!response.hasStatus, "connection \(index) is served")
+        held.append(raw)
+      }
+      let refused = try RawConnection(addresses[1])
+      #expect(await refused.isClosedByPeer(), "past its share, an address is closed")
+      // The Unix socket still serves, whatever TCP holds.
+      let local = TTRPCClient(target: addresses[0])
+      let answer = try await local.unary(TestServices.echo, payload: [7], options: .default)
+      #expect(answer == [7])
+      await local.close()
+      _ = held
+    }
+  }
+
+  @Test("TCP at its connection limit leaves the Unix socket serving")
+  func tcpFullUnixServes() async throws {
+    let configuration = TTRPCServerConfiguration.testing.with(\.maxConnections, 3)
+    try await withTransportServer(tcp: true, configuration: configuration) { server, addresses in
+      var held: [RawConnection] = []
+      for _ in 0 ..< 3 {
+        let raw = try RawConnection(addresses[1])
+        raw.send(Frames.sleep(streamID: 1, milliseconds: 1))
+        _ = try await raw.readResponse()
+        held.append(raw)
+      }
+      #expect(server.openConnections == 3)
+      let local = TTRPCClient(target: addresses[0])
+      let answer = try await local.unary(TestServices.echo, payload: [8], options: .default)
+      #expect(answer == [8])
+      await local.close()
+      _ = held
+    }
+  }
 }

@@ -67,7 +67,8 @@ extension ServerConfiguration {
           path: "limits.",
           allowed: [
             "max_message_size", "max_connections", "max_concurrent_calls_per_connection",
-            "idle_timeout_seconds", "drain_timeout_seconds",
+            "idle_timeout_seconds", "drain_timeout_seconds", "max_unix_connections",
+            "max_connections_per_address", "frame_timeout_seconds",
           ]
         ) { key, value in
           let number = try reader.int(value, "limits.\(key)")
@@ -77,6 +78,9 @@ extension ServerConfiguration {
           case "max_concurrent_calls_per_connection":
             transport.maxConcurrentCallsPerConnection = number
           case "idle_timeout_seconds": transport.idleTimeout = .seconds(number)
+          case "max_unix_connections": transport.maxUnixConnections = number
+          case "max_connections_per_address": transport.maxConnectionsPerAddress = number
+          case "frame_timeout_seconds": transport.frameTimeout = .seconds(number)
           default: transport.drainTimeout = .seconds(number)
           }
         }

@@ -102,15 +102,21 @@ public struct ServerConfiguration: Sendable {
         "limits.max_message_size must be between 1024 and \(FrameHeader.defaultMaxMessageSize)"
       )
     }
-    guard transport.maxConnections >= 1 else {
-      throw ConfigurationError("limits.max_connections must be at least 1")
+    guard transport.maxConnections >= 1, transport.maxUnixConnections >= 1,
+      transport.maxConnectionsPerAddress >= 1
+    else {
+      throw ConfigurationError(
+        "limits.max_connections, max_unix_connections and max_connections_per_address must be at least 1"
+      )
     }
     guard transport.maxConcurrentCallsPerConnection >= 1 else {
       throw ConfigurationError("limits.max_concurrent_calls_per_connection must be at least 1")
     }
-    guard transport.idleTimeout > .zero, transport.drainTimeout >= .zero else {
+    guard transport.idleTimeout > .zero, transport.frameTimeout > .zero,
+      transport.drainTimeout >= .zero
+    else {
       throw ConfigurationError(
-        "limits.idle_timeout_seconds must be positive and drain_timeout_seconds not negative"
+        "limits.idle_timeout_seconds and frame_timeout_seconds must be positive and drain_timeout_seconds not negative"
       )
     }
     guard (10 ... 20).contains(passwordHashCost) else {

@@ -1,30 +1,48 @@
 import NIOCore
 import Synchronization
 
-/// Counts open connections across all listeners and wakes listeners that paused accepting.
+/// Counts open connections of the listeners it serves, in all and per peer address, and wakes
+/// listeners that paused accepting.
 final class ConnectionLimiter: Sendable {
-  let maxConnections: Int
-  private let state = Mutex<(open: Int, waiters: [@Sendable () -> Void])>((0, []))
+  private struct State {
+    var open = 0
+    var perAddress: [String: Int] = [:]
+    var waiters: [@Sendable () -> Void] = []
+  }
 
-  init(maxConnections: Int) {
+  let maxConnections: Int
+  let maxPerAddress: Int
+  private let state = Mutex(State())
+
+  init(maxConnections: Int, maxPerAddress: Int) {
     self.maxConnections = maxConnections
+    self.maxPerAddress = maxPerAddress
   }
 
   var open: Int { state.withLock { $0.open } }
 
-  /// Takes a slot; `false` when every slot is taken.
-  func tryAcquire() -> Bool {
+  /// Takes a slot; `false` when every slot is taken, or `address` holds its share.
+  func tryAcquire(address: String?) -> Bool {
     state.withLock { state in
       guard state.open < maxConnections else { return false }
+      if let address {
+        let count = state.perAddress[address, default: 0]
+        guard count < maxPerAddress else { return false }
+        state.perAddress[address] = count + 1
+      }
       state.open += 1
       return true
     }
   }
 
   /// Frees a slot and wakes every paused listener.
-  func release() {
+  func release(address: String?) {
     let waiters = state.withLock { state in
       state.open -= 1
+      if let address {
+        let count = state.perAddress[address, default: 1] - 1
+        state.perAddress[address] = count > 0 ? count : nil
+      }
       defer { state.waiters = [] }
       return state.waiters
     }
@@ -44,7 +62,8 @@ final class ConnectionLimiter: Sendable {
 
 /// Sits in a listening channel's pipeline: withholds `read()` (accepting) while the server is at
 /// its connection limit, so new clients wait in the backlog instead of being refused, and closes a
-/// connection accepted over the limit in a burst.
+/// connection accepted over the limit in a burst, or one from an address that already holds its
+/// share.
 final class AcceptGateHandler: ChannelDuplexHandler {
   typealias InboundIn = any Channel
   typealias InboundOut = any Channel
@@ -63,12 +82,13 @@ final class AcceptGateHandler: ChannelDuplexHandler {
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let child = unwrapInboundIn(data)
-    guard limiter.tryAcquire() else {
+    let address = child.remoteAddress?.ipAddress
+    guard limiter.tryAcquire(address: address) else {
       child.close(promise: nil)
       return
     }
     let limiter = self.limiter
-    child.closeFuture.whenComplete { _ in limiter.release() }
+    child.closeFuture.whenComplete { _ in limiter.release(address: address) }
     context.fireChannelRead(data)
   }
 

@@ -24,7 +24,10 @@ public final class TTRPCServer: Sendable {
   private let configuration: TTRPCServerConfiguration
   private let logger: Logger
   private let group: MultiThreadedEventLoopGroup
+  /// TCP connections, in all and per address.
   private let limiter: ConnectionLimiter
+  /// Unix-socket connections, counted apart.
+  private let unixLimiter: ConnectionLimiter
   private let state = Mutex(State())
 
   private struct State {
@@ -51,7 +54,14 @@ public final class TTRPCServer: Sendable {
     self.configuration = configuration
     self.logger = logger
     self.group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoopThreads)
-    self.limiter = ConnectionLimiter(maxConnections: configuration.maxConnections)
+    self.limiter = ConnectionLimiter(
+      maxConnections: configuration.maxConnections,
+      maxPerAddress: configuration.maxConnectionsPerAddress
+    )
+    self.unixLimiter = ConnectionLimiter(
+      maxConnections: configuration.maxUnixConnections,
+      maxPerAddress: .max
+    )
   }
 
   /// Open connections right now.
@@ -102,7 +112,7 @@ public final class TTRPCServer: Sendable {
   }
 
   private func bootstrap(unixSocket: Bool) -> ServerBootstrap {
-    let limiter = self.limiter
+    let limiter = unixSocket ? unixLimiter : self.limiter
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 256)
       .serverChannelInitializer { channel in

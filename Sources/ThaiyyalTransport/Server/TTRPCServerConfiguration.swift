@@ -6,10 +6,18 @@ public struct TTRPCServerConfiguration: Sendable, Hashable {
   /// Calls running at once on one connection; past it the server stops reading that connection
   /// until a call finishes (backpressure, never dropping).
   public var maxConcurrentCallsPerConnection: Int = 256
-  /// Open connections across all listeners; past it the server stops accepting until one closes.
+  /// Open TCP connections; past it the server stops accepting TCP until one closes.
   public var maxConnections: Int = 1024
-  /// A connection with no calls in flight and no traffic for this long is closed.
+  /// Open Unix-socket connections, counted apart from TCP, so that TCP clients can never take the
+  /// capacity local clients and the operator need.
+  public var maxUnixConnections: Int = 256
+  /// Open TCP connections from one address; more are closed as soon as they are accepted.
+  public var maxConnectionsPerAddress: Int = 64
+  /// A connection with no calls in flight and no complete request for this long is closed (bytes
+  /// of an unfinished frame do not count as activity).
   public var idleTimeout: Duration = .seconds(300)
+  /// A frame must arrive whole this long after its first byte, or the connection is closed.
+  public var frameTimeout: Duration = .seconds(10)
   /// How long a graceful shutdown waits for in-flight calls before closing connections anyway.
   public var drainTimeout: Duration = .seconds(30)
   /// Permissions of the Unix socket file.

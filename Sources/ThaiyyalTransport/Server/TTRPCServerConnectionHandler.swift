@@ -39,9 +39,14 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   /// Responses encoded on the event loop since the last flush, written as one buffer.
   private var batch: ByteBuffer?
   private var draining = false
-  /// When the connection last read or wrote, for the idle timeout.
+  /// When the connection last received a whole request or wrote, for the idle timeout. Bytes of
+  /// an unfinished frame do not count: a client dripping them stays idle.
   private var lastActivity = NIODeadline.now()
   private var idleCheck: Scheduled<Void>?
+  /// When the first byte of a frame that has not arrived whole came, and the check that closes
+  /// the connection if it is still not whole by the frame timeout.
+  private var partialFrameSince: NIODeadline?
+  private var frameCheck: Scheduled<Void>?
   /// The route of the previous call; clients usually repeat a method, and comparing two short
   /// byte strings is cheaper than hashing them.
   private var lastRoute: RouteTable.Route?
@@ -69,6 +74,8 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   func handlerRemoved(context: ChannelHandlerContext) {
     idleCheck?.cancel()
     idleCheck = nil
+    frameCheck?.cancel()
+    frameCheck = nil
     self.context = nil
   }
 
@@ -88,9 +95,35 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
   func channelReadComplete(context: ChannelHandlerContext) {
     inReadBurst = false
-    lastActivity = .now()
+    if processor.unprocessedBytes == 0 {
+      partialFrameSince = nil
+    } else if partialFrameSince == nil {
+      let now = NIODeadline.now()
+      partialFrameSince = now
+      scheduleFrameCheck(at: now + TimeAmount(configuration.frameTimeout))
+    }
     flushIfNeeded()
     context.fireChannelReadComplete()
+  }
+
+  /// Closes the connection when a frame started at `partialFrameSince` has not arrived whole by
+  /// the frame timeout; a frame that completed in time clears it.
+  private func scheduleFrameCheck(at deadline: NIODeadline) {
+    guard let context else { return }
+    frameCheck?.cancel()
+    let this = NIOLoopBound(self, eventLoop: context.eventLoop)
+    frameCheck = context.eventLoop.scheduleTask(deadline: deadline) { this.value.checkFrame() }
+  }
+
+  private func checkFrame() {
+    guard let context, let since = partialFrameSince else { return }
+    let deadline = since + TimeAmount(configuration.frameTimeout)
+    if NIODeadline.now() >= deadline {
+      logger.debug("closing connection: a frame did not arrive whole in time")
+      context.close(promise: nil)
+    } else {
+      scheduleFrameCheck(at: deadline)
+    }
   }
 
   func channelInactive(context: ChannelHandlerContext) {
@@ -102,6 +135,8 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     running.removeAll()
     idleCheck?.cancel()
     idleCheck = nil
+    frameCheck?.cancel()
+    frameCheck = nil
     context.fireChannelInactive()
   }
 
@@ -156,6 +191,9 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   // MARK: Calls
 
   private func receive(_ frame: Frame) {
+    lastActivity = .now()
+    // A whole frame arrived; a later one gets its own deadline from its first byte.
+    partialFrameSince = nil
     switch frame {
     case .oversized(let header):
       let status = RPCStatus(
