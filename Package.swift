@@ -1,4 +1,5 @@
 // swift-tools-version: 6.2
+import Foundation
 import PackageDescription
 
 /// Settings every target shares: Swift 6 mode (strict concurrency) plus the upcoming features that keep
@@ -168,6 +169,25 @@ let package = Package(
     ),
   ]
 )
+
+// libFuzzer targets (scripts/fuzz): only with THAIYYAL_FUZZ set, since they have no `main` of
+// their own (libFuzzer supplies it) and build with sanitizers in their own scratch path.
+if ProcessInfo.processInfo.environment["THAIYYAL_FUZZ"] != nil {
+  package.targets.append(
+    .target(name: "FuzzSupport", dependencies: ["ThaiyyalEngine"], path: "Fuzz/FuzzSupport")
+  )
+  let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("FuzzFrames", ["ThaiyyalTransport", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzJSON", ["ThaiyyalEngine"]),
+    ("FuzzWorkflow", ["ThaiyyalEngine", "FuzzSupport"]),
+    ("FuzzExpression", ["ThaiyyalEngine", "FuzzSupport"]),
+  ]
+  for (name, dependencies) in fuzzTargets {
+    package.targets.append(
+      .executableTarget(name: name, dependencies: dependencies, path: "Fuzz/\(name)")
+    )
+  }
+}
 
 for target in package.targets {
   target.swiftSettings = (target.swiftSettings ?? []) + sharedSwiftSettings

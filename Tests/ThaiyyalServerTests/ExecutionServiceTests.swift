@@ -370,15 +370,16 @@ struct ExecutionServiceTests {
       let lightDone = try await light.waitFinished(lightID)
       var heavyDone: [Thaiyyal_V1_Execution] = []
       for id in heavyIDs { heavyDone.append(try await heavy.waitFinished(id)) }
-      // Heavy runs that took the worker after the light run was accepted and before it started:
-      // at most the one that won the race between the light run's acceptance and its queueing.
-      // (Times are in milliseconds: a heavy run started in the very millisecond the light one was
-      // accepted may have started before it, so it does not count.)
+      // Heavy runs whose recorded start falls after the light run was accepted and before it
+      // started: one slot's worth. Two races can each add one on a busy machine: a heavy run
+      // that took the worker between the light run's acceptance and its queueing, and one that
+      // took it just before the acceptance but recorded its start (its own write) just after.
+      // Without fairness all twenty would.
       let overtaking = heavyDone.filter {
         $0.startTime.milliseconds > lightDone.createTime.milliseconds
           && $0.startTime.milliseconds < lightDone.startTime.milliseconds
       }
-      #expect(overtaking.count <= 1, "\(overtaking.count) heavy runs went before the light one")
+      #expect(overtaking.count <= 2, "\(overtaking.count) heavy runs went before the light one")
       // And the heavy backlog was real: most of it ran after the light run.
       let after = heavyDone.filter { $0.startTime.milliseconds >= lightDone.endTime.milliseconds }
       #expect(after.count >= 10, "only \(after.count) heavy runs were still queued")
