@@ -148,3 +148,116 @@ struct CrashLoopTests {
     try store.close()
   }
 }
+
+/// The bombs of issue 11 against a real server process: each fails by its own limit, the server
+/// stays up, and its memory comes back to where it was.
+@Suite("Hostile workflows end to end", .serialized)
+struct HostileWorkflowsEndToEndTests {
+  static func residentMiB(_ pid: Int32) -> Double {
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+  }
+
+  static let bombs: [(name: String, definition: String, error: String)] = [
+    (
+      "replace",
+      """
+      {"nodes": [{"id": "t", "type": "text_input", "data": {"text": "a"}},
+                 {"id": "r", "type": "text_operation", "data": {"text_op": "repeat", "repeat_n": 1048576}},
+                 {"id": "x", "type": "expression", "data": {"expression": "input.replace('a', input)"}}],
+       "edges": [{"source": "t", "target": "r"}, {"source": "r", "target": "x"}]}
+      """,
+      "value too large"
+    ),
+    (
+      "concat",
+      """
+      {"nodes": [{"id": "t", "type": "text_input", "data": {"text": "a"}},
+                 {"id": "r", "type": "text_operation", "data": {"text_op": "repeat", "repeat_n": 1048576}},
+                 {"id": "c", "type": "text_operation", "data": {"text_op": "concat"}}],
+       "edges": [{"source": "t", "target": "r"}\(String(repeating: #", {"source": "r", "target": "c"}"#, count: 64))]}
+      """,
+      "value too large"
+    ),
+    (
+      "trim",
+      """
+      {"nodes": [{"id": "t", "type": "text_input", "data": {"text": " "}},
+                 {"id": "r", "type": "text_operation", "data": {"text_op": "repeat", "repeat_n": 1048576}},
+                 {"id": "n", "type": "range", "data": {"start": 0, "end": 9998}},
+                 {"id": "f", "type": "filter", "data": {"condition": "node.r.trim().length > 0"}}],
+       "edges": [{"source": "t", "target": "r"}, {"source": "r", "target": "n"}, {"source": "n", "target": "f"}]}
+      """,
+      "DEADLINE_EXCEEDED"
+    ),
+  ]
+
+  @Test(
+    "replace, concat and trim bombs fail by their limits; the server stays up and gives memory back",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
+  )
+  func bombs() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let socket = directory.path + "/s.sock"
+    let server = try await TenancyEndToEndTests.startServer(in: directory.path)
+    defer {
+      server.terminate()
+      server.waitUntilExit()
+    }
+    let operatorClient = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
+    _ = try await operatorClient.tenants.createTenant(
+      .with {
+        $0.slug = "hostile"
+        $0.name = "Hostile"
+        $0.plan = .free
+        $0.ownerEmail = "owner@hostile.io"
+        $0.ownerUsername = "owner"
+        $0.ownerPassword = "a long enough password"
+      }
+    )
+    _ = try await operatorClient.tenants.updateTenant(
+      .with {
+        $0.tenant.slug = "hostile"
+        $0.tenant.limitOverrides.maxExecutionSeconds = 2
+        $0.updateMask.paths = ["limit_overrides"]
+      }
+    )
+    let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
+    client.token = try await client.users.login(
+      .with {
+        $0.tenant = "hostile"
+        $0.login = "owner"
+        $0.password = "a long enough password"
+      }
+    ).accessToken
+    var workflows: [(id: String, error: String)] = []
+    for bomb in Self.bombs {
+      let created = try await client.workflows.createWorkflow(
+        .with {
+          $0.name = bomb.name
+          $0.definitionJson = bomb.definition
+        }
+      )
+      workflows.append((created.id, bomb.error))
+    }
+    // Warm up (allocator arenas, caches) before taking the baseline.
+    _ = try await client.executions.executeWorkflow(.with { $0.workflowID = workflows[0].id })
+    let baseline = Self.residentMiB(server.processIdentifier)
+    for _ in 0 ..< 3 {
+      for workflow in workflows {
+        let execution = try await client.executions.executeWorkflow(
+          .with { $0.workflowID = workflow.id }
+        )
+        #expect(execution.status == .failed)
+        #expect(execution.error.contains(workflow.error), "\(execution.error)")
+      }
+    }
+    #expect(try await operatorClient.health.check(.init()).status == .serving)
+    let after = Self.residentMiB(server.processIdentifier)
+    #expect(after - baseline < 100, "resident memory grew from \(baseline) to \(after) MiB")
+    await client.close()
+    await operatorClient.close()
+  }
+}

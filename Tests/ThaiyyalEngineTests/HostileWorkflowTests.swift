@@ -101,6 +101,24 @@ struct HostileWorkflowTests {
     #expect(result.nodeResults["x3"] == .number(Double((1 << 20) + 1)))
   }
 
+  @Test("an over-long expression is refused by its length, before any quadratic work")
+  func overLongExpression() async {
+    // Finding 2: 65,537 bytes, mostly spaces, took 24 s of CPU before being refused.
+    let text = "1" + String(repeating: " ", count: 65_536)
+    let result = await run(
+      """
+      {"nodes": [{"id": "n", "type": "number", "data": {"value": 1}},
+                 {"id": "x", "type": "expression", "data": {"expression": "\(text)"}}],
+       "edges": [{"source": "n", "target": "x"}]}
+      """
+    )
+    #expect(
+      result.errors == [
+        "error executing node x: expression evaluation failed: expression longer than 65536 bytes"
+      ]
+    )
+  }
+
   @Test("the time limit reaches inside a node's loop, not only node boundaries")
   func deadlineInsideMap() async {
     var limits = EngineLimits()
