@@ -31,8 +31,9 @@ struct HostileTenantTests {
                {"source": "n", "target": "f"}]}
     """
 
-  static func twoWorkers(_ configuration: inout ServerConfiguration) {
-    configuration.executionWorkers = 2
+  /// The default on two cores: the hostile tenant's two runs take half the workers.
+  static func fourWorkers(_ configuration: inout ServerConfiguration) {
+    configuration.executionWorkers = 4
   }
 
   /// The median time of `count` calls of `call`.
@@ -67,7 +68,7 @@ struct HostileTenantTests {
 
   @Test("CPU-bound runs at the plan's concurrency leave Health and other tenants' calls fast")
   func cpuBoundRunsDoNotStarveCalls() async throws {
-    try await withTestServer(.unixSocket, configure: Self.twoWorkers) { server in
+    try await withTestServer(.unixSocket, configure: Self.fourWorkers) { server in
       let hostile = try await Fixture.make(server, slug: "hostile", plan: .free)
       try await hostile.setLimits {
         $0.maxExecutionSeconds = 2
@@ -100,6 +101,36 @@ struct HostileTenantTests {
         let took = finished.endTime.milliseconds - finished.startTime.milliseconds
         #expect(took < 2000 + 5000, "ran \(took) ms against a 2 s limit")
       }
+    }
+  }
+
+  @Test("a tenant whose plan allows more holds at most half the workers")
+  func tenantHoldsAtMostHalfTheWorkers() async throws {
+    try await withTestServer(.unixSocket, configure: Self.fourWorkers) { server in
+      let hostile = try await Fixture.make(server, slug: "hostile")  // enterprise: 32 at once
+      try await hostile.setLimits { $0.maxExecutionSeconds = 600 }
+      let victim = try await Fixture.make(server, slug: "victim")
+      let victimWorkflow = try await victim.createWorkflow()
+      let burner = try await hostile.createWorkflow(definition: Self.cpuBurner)
+      var runs: [String] = []
+      for _ in 0 ..< 4 { runs.append(try await hostile.start(burner.id).id) }
+      try await Self.waitRunning(hostile, Array(runs.prefix(2)))
+      // Two workers stay free: the victim's run does not wait for a ten-minute burner.
+      let execution = try await victim.client(.member).executions.executeWorkflow(
+        .with { $0.workflowID = victimWorkflow.id },
+        options: CallOptions(timeout: .seconds(60))
+      )
+      #expect(execution.status == .completed)
+      var statuses: [Thaiyyal_V1_ExecutionStatus] = []
+      for id in runs {
+        statuses.append(
+          try await hostile.client(.member).executions.getExecution(.with { $0.id = id }).status
+        )
+      }
+      for id in runs {
+        _ = try? await hostile.client(.member).executions.cancelExecution(.with { $0.id = id })
+      }
+      #expect(statuses.filter { $0 == .running }.count == 2, "\(statuses)")
     }
   }
 

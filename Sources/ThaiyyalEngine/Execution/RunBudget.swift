@@ -11,14 +11,14 @@ import Synchronization
 /// - Important: Exhaustion is sticky. Once a limit is hit, every later check fails with the same
 ///   reason and the run ends at its next node boundary with it, so a node that swallows errors (a
 ///   filter condition, `coalesce`, `try_catch`) cannot carry a run past its budget.
-public final class RunBudget: Sendable {
+final class RunBudget: Sendable {
   /// Why a run was stopped by its budget.
-  public struct Exceeded: Error, Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+  struct Exceeded: Error, Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
       case memory, time, cancelled
     }
-    public let kind: Kind
-    public let message: String
+    let kind: Kind
+    let message: String
   }
 
   let deadline: ContinuousClock.Instant
@@ -37,13 +37,10 @@ public final class RunBudget: Sendable {
   }
 
   /// Why the run was stopped, once it was.
-  public var exceeded: Exceeded? {
+  var exceeded: Exceeded? {
     guard stopped.load(ordering: .acquiring) else { return nil }
     return reason.withLock { $0 }
   }
-
-  /// Bytes of values built so far.
-  public var bytesSpent: Int { spent.load(ordering: .relaxed) }
 
   /// Fails when the run is out of time, cancelled or already stopped. Cheap: call it in loops.
   func checkpoint() throws(Exceeded) {
@@ -125,7 +122,7 @@ extension JSONValue {
     return total
   }
 
-  /// The estimated bytes of a value `JSONParser` may build from `textBytes` bytes of text at most
-  /// (`[[],[],…]`: three bytes of text, one array).
+  /// What one value is counted at when text is sized before it is parsed: `[[],[],…]` makes an
+  /// array of about this many bytes from every three bytes of text.
   static let bytesPerParsedValue = 32
 }

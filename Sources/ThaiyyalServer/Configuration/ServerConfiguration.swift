@@ -52,8 +52,12 @@ public struct ServerConfiguration: Sendable {
   public var clock: WallClock = .system
   /// Default limits of every plan.
   public var plans: PlanCatalog = .standard
-  /// Executions running at once across all tenants. Default: the number of cores.
-  public var executionWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+  /// Executions running at once across all tenants.
+  ///
+  /// Twice the cores by default: runs are CPU-bound and one tenant holds at most half the workers
+  /// (``ExecutionScheduler``), so a tenant whose runs take their whole time limit still leaves
+  /// workers to the others while its own runs keep every core busy.
+  public var executionWorkers: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
   /// At start-up, put executions a crash left pending or running back in the queue instead of
   /// marking them failed (`interrupted`).
   public var requeueInterruptedExecutions = false

@@ -17,7 +17,8 @@ struct ExecutionJob: Sendable {
 /// A bounded worker pool fed by one FIFO queue per tenant, served round-robin: a free worker goes
 /// to the next tenant after the one served last that has work and room under its own concurrency
 /// limit. So a tenant that queued 10,000 executions delays another tenant's single execution by at
-/// most one execution slot.
+/// most one execution slot. No tenant holds more than half the workers (``maxShare``), whatever
+/// its plan allows, so runs that each take their whole time limit cannot occupy every worker.
 ///
 /// Queue lengths are limited per tenant (``reserve(_:maxQueued:)`` before the execution is stored,
 /// so a full queue refuses the call before anything is written). Running executions can be
@@ -40,6 +41,9 @@ actor ExecutionScheduler {
 
   /// Where runs execute, at nice 10; see ``DedicatedThreads``.
   private let threads: DedicatedThreads
+
+  /// The most workers one tenant holds at once.
+  private var maxShare: Int { max(1, workers / 2) }
 
   init(workers: Int) {
     self.workers = max(1, workers)
@@ -169,7 +173,7 @@ actor ExecutionScheduler {
       let index = (cursor + step) % ring.count
       let tenantID = ring[index]
       guard var queue = queues[tenantID], let head = queue.first,
-        runningPerTenant[tenantID, default: 0] < head.maxConcurrent
+        runningPerTenant[tenantID, default: 0] < min(head.maxConcurrent, maxShare)
       else { continue }
       _ = queue.popFirst()
       queues[tenantID] = queue
