@@ -1,3 +1,4 @@
+import ThaiyyalProto
 import ThaiyyalRPC
 
 /// The interceptor chain every call passes, in order (DESIGN.md section 1):
@@ -14,12 +15,15 @@ enum InterceptorPipeline {
     [
       ScopedInterceptor(ObserveInterceptor()),
       ScopedInterceptor(DeadlineInterceptor()),
+      // Health answers as cheaply as a refusal would, so limiting it per peer protects nothing
+      // and would only break monitors and load balancers.
       ScopedInterceptor(
         PeerLimitInterceptor(
           operatorUIDs: configuration.operatorUIDs,
           rate: Double(configuration.anonymousCallsPerSecond),
           burst: Double(configuration.anonymousBurst)
-        )
+        ),
+        scope: .allExcluding(services: [Thaiyyal_V1_Health.descriptor.name])
       ),
       ScopedInterceptor(
         AuthenticationInterceptor(
