@@ -159,7 +159,9 @@ struct HostileWorkflowsEndToEndTests {
     return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
   }
 
-  static let bombs: [(name: String, definition: String, error: String)] = [
+  /// Each bomb, the run-time limit of the tenant that runs it (long for the memory bombs, so that
+  /// a slow machine cannot make them fail by time instead), and the error it must fail with.
+  static let bombs: [(name: String, definition: String, seconds: Int64, error: String)] = [
     (
       "replace",
       """
@@ -168,6 +170,7 @@ struct HostileWorkflowsEndToEndTests {
                  {"id": "x", "type": "expression", "data": {"expression": "input.replace('a', input)"}}],
        "edges": [{"source": "t", "target": "r"}, {"source": "r", "target": "x"}]}
       """,
+      120,
       "value too large"
     ),
     (
@@ -178,6 +181,7 @@ struct HostileWorkflowsEndToEndTests {
                  {"id": "c", "type": "text_operation", "data": {"text_op": "concat"}}],
        "edges": [{"source": "t", "target": "r"}\(String(repeating: #", {"source": "r", "target": "c"}"#, count: 64))]}
       """,
+      120,
       "value too large"
     ),
     (
@@ -189,6 +193,7 @@ struct HostileWorkflowsEndToEndTests {
                  {"id": "f", "type": "filter", "data": {"condition": "node.r.trim().length > 0"}}],
        "edges": [{"source": "t", "target": "r"}, {"source": "r", "target": "n"}, {"source": "n", "target": "f"}]}
       """,
+      2,
       "DEADLINE_EXCEEDED"
     ),
   ]
@@ -207,47 +212,50 @@ struct HostileWorkflowsEndToEndTests {
       server.waitUntilExit()
     }
     let operatorClient = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
-    _ = try await operatorClient.tenants.createTenant(
-      .with {
-        $0.slug = "hostile"
-        $0.name = "Hostile"
-        $0.plan = .free
-        $0.ownerEmail = "owner@hostile.io"
-        $0.ownerUsername = "owner"
-        $0.ownerPassword = "a long enough password"
-      }
-    )
-    _ = try await operatorClient.tenants.updateTenant(
-      .with {
-        $0.tenant.slug = "hostile"
-        $0.tenant.limitOverrides.maxExecutionSeconds = 2
-        $0.updateMask.paths = ["limit_overrides"]
-      }
-    )
-    let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
-    client.token = try await client.users.login(
-      .with {
-        $0.tenant = "hostile"
-        $0.login = "owner"
-        $0.password = "a long enough password"
-      }
-    ).accessToken
-    var workflows: [(id: String, error: String)] = []
+    var workflows: [(client: ThaiyyalClient, id: String, error: String)] = []
     for bomb in Self.bombs {
+      let slug = "bomb-\(bomb.name)"
+      _ = try await operatorClient.tenants.createTenant(
+        .with {
+          $0.slug = slug
+          $0.name = slug
+          $0.plan = .free
+          $0.ownerEmail = "owner@\(slug).io"
+          $0.ownerUsername = "owner"
+          $0.ownerPassword = "a long enough password"
+        }
+      )
+      _ = try await operatorClient.tenants.updateTenant(
+        .with {
+          $0.tenant.slug = slug
+          $0.tenant.limitOverrides.maxExecutionSeconds = bomb.seconds
+          $0.updateMask.paths = ["limit_overrides"]
+        }
+      )
+      let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
+      client.token = try await client.users.login(
+        .with {
+          $0.tenant = slug
+          $0.login = "owner"
+          $0.password = "a long enough password"
+        }
+      ).accessToken
       let created = try await client.workflows.createWorkflow(
         .with {
           $0.name = bomb.name
           $0.definitionJson = bomb.definition
         }
       )
-      workflows.append((created.id, bomb.error))
+      workflows.append((client, created.id, bomb.error))
     }
     // Warm up (allocator arenas, caches) before taking the baseline.
-    _ = try await client.executions.executeWorkflow(.with { $0.workflowID = workflows[0].id })
+    _ = try await workflows[0].client.executions.executeWorkflow(
+      .with { $0.workflowID = workflows[0].id }
+    )
     let baseline = Self.residentMiB(server.processIdentifier)
     for _ in 0 ..< 3 {
       for workflow in workflows {
-        let execution = try await client.executions.executeWorkflow(
+        let execution = try await workflow.client.executions.executeWorkflow(
           .with { $0.workflowID = workflow.id }
         )
         #expect(execution.status == .failed)
@@ -257,7 +265,7 @@ struct HostileWorkflowsEndToEndTests {
     #expect(try await operatorClient.health.check(.init()).status == .serving)
     let after = Self.residentMiB(server.processIdentifier)
     #expect(after - baseline < 100, "resident memory grew from \(baseline) to \(after) MiB")
-    await client.close()
+    for workflow in workflows { await workflow.client.close() }
     await operatorClient.close()
   }
 }

@@ -123,6 +123,7 @@ struct HostileWorkflowTests {
   func deadlineInsideMap() async {
     var limits = EngineLimits()
     limits.maxExecutionTime = .milliseconds(300)
+    let start = ContinuousClock.now
     // 9,999 items, each scanning a mebibyte: minutes of work if nothing stops it inside the
     // filter.
     let result = await run(
@@ -137,8 +138,31 @@ struct HostileWorkflowTests {
       limits: limits
     )
     #expect(result.timedOut)
-    // Without checks inside the loop the filter would finish and the run would stop after it.
+    // Without checks inside the loop the filter runs all its items (minutes) before the run
+    // stops; the bound is a hundred times the limit, so only that failure can trip it.
+    #expect(ContinuousClock.now - start < .seconds(30))
     #expect(result.errors == ["error executing node m: context deadline exceeded"])
+  }
+
+  @Test("a time limit hit inside the last node, whose error the node swallows, fails the run")
+  func swallowedDeadlineInLastNode() async {
+    var limits = EngineLimits()
+    limits.maxExecutionTime = .milliseconds(200)
+    // An expression node reads a failed evaluation as a condition (false) and completes.
+    let result = await run(
+      """
+      {"nodes": [{"id": "t", "type": "text_input", "data": {"text": "a"}},
+                 {"id": "r", "type": "text_operation", "data": {"text_op": "repeat", "repeat_n": \(1 << 20)}},
+                 {"id": "n", "type": "range", "data": {"start": 0, "end": 9998}},
+                 {"id": "x", "type": "expression", "data": {"expression": "map(input.range, node.r.includes('b'))"}}],
+       "edges": [{"source": "t", "target": "r"}, {"source": "r", "target": "n"},
+                 {"source": "n", "target": "x"}]}
+      """,
+      limits: limits
+    )
+    #expect(result.errors == ["context deadline exceeded"])
+    #expect(result.timedOut)
+    #expect(result.finalOutput == nil)
   }
 
   @Test("a budget error a node swallows still fails the run")

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// What one run may spend, shared by every node and expression of the run (also by branches that
@@ -7,6 +8,10 @@ import Synchronization
 /// sized before it is built (``reserve(bytes:)``), every node's result is measured when it is
 /// produced, and loops call ``checkpoint()`` so the run's time limit and cancellation reach into
 /// long node work and expression evaluation, not only node boundaries.
+///
+/// A checkpoint is one atomic load: a watchdog timer (``watch(_:)``) and the run's cancellation
+/// handler set the stop themselves, so the limit holds in wall-clock time however little CPU the
+/// run gets, and loops pay almost nothing for checking.
 ///
 /// - Important: Exhaustion is sticky. Once a limit is hit, every later check fails with the same
 ///   reason and the run ends at its next node boundary with it, so a node that swallows errors (a
@@ -42,18 +47,44 @@ final class RunBudget: Sendable {
     return reason.withLock { $0 }
   }
 
-  /// Fails when the run is out of time, cancelled or already stopped. Cheap: call it in loops.
+  /// Fails once the run was stopped: out of time, cancelled or over a limit. One load: call it
+  /// in every loop.
+  @inline(__always)
   func checkpoint() throws(Exceeded) {
     if let exceeded { throw exceeded }
+  }
+
+  /// ``checkpoint()``, also reading the clock and the task's cancellation: at node boundaries, in
+  /// case the watchdog fired late.
+  func checkDeadline() throws(Exceeded) {
+    try checkpoint()
     if Task.isCancelled { throw stop(.cancelled, "execution cancelled") }
     if ContinuousClock.now >= deadline { throw stop(.time, "context deadline exceeded") }
   }
 
+  /// Runs `body` with a watchdog: the run is stopped when its deadline passes or its task is
+  /// cancelled, wherever it is.
+  func watch<T>(_ body: () async -> T) async -> T {
+    let timer = DispatchWorkItem { [self] in _ = stop(.time, "context deadline exceeded") }
+    let delay = ContinuousClock.now.duration(to: deadline)
+    let (seconds, attoseconds) = max(delay, .zero).components
+    DispatchQueue.global().asyncAfter(
+      deadline: .now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)),
+      execute: timer
+    )
+    defer { timer.cancel() }
+    return await withTaskCancellationHandler {
+      await body()
+    } onCancel: {
+      _ = stop(.cancelled, "execution cancelled")
+    }
+  }
+
   /// Asks whether a value of `bytes` may be built: refused when the value alone is over the
-  /// per-value limit or would not fit in what is left of the run's budget. Also a checkpoint.
-  /// What is built is charged once, as part of the node result that holds it.
+  /// per-value limit or would not fit in what is left of the run's budget, or when the run was
+  /// already stopped. What is built is charged once, as part of the node result that holds it.
   func reserve(bytes: Int) throws(Exceeded) {
-    try checkpoint()
+    if let exceeded { throw exceeded }
     guard bytes <= maxValueBytes else {
       throw stop(
         .memory,
@@ -101,6 +132,8 @@ extension JSONValue {
   /// that shares one large part many times (little memory, but a lot to write out) is seen at its
   /// full written size without being written.
   func estimatedSize(upTo limit: Int) -> Int? {
+    // Scalars, the common case, without allocating the walk's stack.
+    if let size = Self.scalarSize(self) { return size <= limit ? size : nil }
     var total = 0
     var stack: [JSONValue] = [self]
     while let value = stack.popLast() {
@@ -109,17 +142,33 @@ extension JSONValue {
       case .string(let text): total += 16 + text.utf8.count
       case .array(let items):
         total += 32
-        stack.append(contentsOf: items)
+        for item in items { total += Self.scalarSize(item) ?? Self.pushed(item, &stack) }
       case .object(let fields):
         total += 48
         for (key, field) in fields {
-          total += 16 + key.utf8.count
-          stack.append(field)
+          total += 16 + key.utf8.count + (Self.scalarSize(field) ?? Self.pushed(field, &stack))
         }
       }
       if total > limit { return nil }
     }
     return total
+  }
+
+  /// A scalar's size, counted in place; nil for a container, which the walk visits.
+  @inline(__always)
+  private static func scalarSize(_ value: JSONValue) -> Int? {
+    switch value {
+    case .null, .bool, .number: 16
+    case .string(let text): 16 + text.utf8.count
+    case .array, .object: nil
+    }
+  }
+
+  /// Puts a container on the walk's stack; it is counted when visited.
+  @inline(__always)
+  private static func pushed(_ value: JSONValue, _ stack: inout [JSONValue]) -> Int {
+    stack.append(value)
+    return 0
   }
 
   /// What one value is counted at when text is sized before it is parsed: `[[],[],…]` makes an

@@ -38,8 +38,16 @@ public struct WorkflowEngine: Sendable {
   /// Runs a workflow. A run's `input` (the original has none) is the workflow variable `input`:
   /// `variables.input` in expressions, and what a `variable` node with `var_name: input` gets.
   public func run(_ workflow: Workflow, input: JSONValue? = nil) async -> ExecutionResult {
-    let plan = ExecutionPlan(workflow)
     let budget = RunBudget(limits: limits)
+    return await budget.watch { await run(workflow, input: input, budget: budget) }
+  }
+
+  private func run(
+    _ workflow: Workflow,
+    input: JSONValue?,
+    budget: RunBudget
+  ) async -> ExecutionResult {
+    let plan = ExecutionPlan(workflow)
     var results = [JSONValue?](repeating: nil, count: workflow.nodes.count)
     var nodeRuns: [NodeRun] = []
     var executed = 0
@@ -53,7 +61,7 @@ public struct WorkflowEngine: Sendable {
     var position = 0
     run: while position < plan.order.count {
       do {
-        try budget.checkpoint()
+        try budget.checkDeadline()
       } catch {
         failure = error.message
         timedOut = error.kind == .time
@@ -98,13 +106,13 @@ public struct WorkflowEngine: Sendable {
           break run
         }
         let node = workflow.nodes[index]
-        // A node that hit the budget fails the run, even when it swallowed the error itself.
-        if outcomes[index] != nil, let exceeded = budget.exceeded {
+        // A node that hit a memory limit fails the run, even when it swallowed the error itself.
+        // Time and cancellation stop the run at the next boundary, as the original reports them.
+        if outcomes[index] != nil, let exceeded = budget.exceeded, exceeded.kind == .memory {
           nodeRuns.append(
             NodeRun(nodeID: node.id, nodeType: node.type, status: .failed, duration: .zero)
           )
           failure = "error executing node \(node.id): \(exceeded.message)"
-          timedOut = exceeded.kind == .time
           break run
         }
         switch outcomes[index] {
@@ -123,11 +131,18 @@ public struct WorkflowEngine: Sendable {
             NodeRun(nodeID: node.id, nodeType: node.type, status: .failed, duration: duration)
           )
           failure = "error executing node \(node.id): \(message)"
+          // Stopped inside the node by the run's time limit.
+          timedOut = budget.exceeded?.kind == .time
           break run
         }
       }
     }
 
+    // A stop the last nodes swallowed (a time limit inside an expression) still fails the run.
+    if failure == nil, let exceeded = budget.exceeded {
+      failure = exceeded.message
+      timedOut = exceeded.kind == .time
+    }
     var nodeResults: [String: JSONValue] = [:]
     for (index, result) in results.enumerated() {
       if let result { nodeResults[workflow.nodes[index].id] = result }

@@ -101,9 +101,11 @@ enum Builtins {
         let result = try ExpressionEvaluator.value(expressions[1], itemScope)
         // Checked as it grows: each result may be within the limit and all of them not.
         size += try scope.measured(result)
-        try scope.reserve(bytes: size)
+        if size > scope.budget.maxValueBytes { try scope.reserve(bytes: size) }
+        try scope.checkpoint()
         results.append(result)
       }
+      try scope.reserve(bytes: size)
       return .array(results)
     }
     if name == "coalesce" {

@@ -10,8 +10,8 @@ struct EvaluationScope {
   var context: [String: JSONValue]
   /// Results of nodes that already ran (`node.<id>`).
   var nodes: [String: JSONValue]
-  /// The run's budget, which functions that build values or loop ask first.
-  var budget: RunBudget
+  /// The run's budget, which functions that build values or loop ask.
+  let budget: RunBudget
 
   /// ``RunBudget/checkpoint()`` as an evaluation error.
   func checkpoint() throws(EvaluationError) {
