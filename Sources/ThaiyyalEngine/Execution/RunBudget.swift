@@ -9,7 +9,7 @@ import Synchronization
 /// produced, and loops call ``checkpoint()`` so the run's time limit and cancellation reach into
 /// long node work and expression evaluation, not only node boundaries.
 ///
-/// A checkpoint is one atomic load: a watchdog timer (``watch(_:)``) and the run's cancellation
+/// A checkpoint is one atomic load: the watchdog (``RunWatchdog``) and the run's cancellation
 /// handler set the stop themselves, so the limit holds in wall-clock time however little CPU the
 /// run gets, and loops pay almost nothing for checking.
 ///
@@ -62,22 +62,21 @@ final class RunBudget: Sendable {
     if ContinuousClock.now >= deadline { throw stop(.time, "context deadline exceeded") }
   }
 
-  /// Runs `body` with a watchdog: the run is stopped when its deadline passes or its task is
-  /// cancelled, wherever it is.
+  /// Runs `body` watched: the run is stopped when its deadline passes (``RunWatchdog``) or its
+  /// task is cancelled, wherever it is.
   func watch<T>(_ body: () async -> T) async -> T {
-    let timer = DispatchWorkItem { [self] in _ = stop(.time, "context deadline exceeded") }
-    let delay = ContinuousClock.now.duration(to: deadline)
-    let (seconds, attoseconds) = max(delay, .zero).components
-    DispatchQueue.global().asyncAfter(
-      deadline: .now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)),
-      execute: timer
-    )
-    defer { timer.cancel() }
+    RunWatchdog.shared.register(self)
+    defer { RunWatchdog.shared.unregister(self) }
     return await withTaskCancellationHandler {
       await body()
     } onCancel: {
       _ = stop(.cancelled, "execution cancelled")
     }
+  }
+
+  /// Stops the run if its deadline has passed; the watchdog calls it.
+  func expireIfDue(_ now: ContinuousClock.Instant) {
+    if now >= deadline { _ = stop(.time, "context deadline exceeded") }
   }
 
   /// Asks whether a value of `bytes` may be built: refused when the value alone is over the
@@ -123,6 +122,59 @@ final class RunBudget: Sendable {
     }
     stopped.store(true, ordering: .releasing)
     return first
+  }
+}
+
+/// Stops runs whose deadline passed, from a timer of its own, so a run's time limit holds in
+/// wall-clock time even when the run's thread gets little CPU. One timer serves every run: it
+/// ticks every 10 ms while runs are registered and stops after a second without any, so a run
+/// pays two short locked updates, not a timer of its own.
+final class RunWatchdog: Sendable {
+  static let shared = RunWatchdog()
+
+  private struct State {
+    var runs: [ObjectIdentifier: RunBudget] = [:]
+    var timer: (any DispatchSourceTimer)?
+    var idleTicks = 0
+  }
+
+  private let state = Mutex(State())
+  private let queue = DispatchQueue(label: "thaiyyal.run-watchdog")
+  private static let period: DispatchTimeInterval = .milliseconds(10)
+  /// Ticks without runs before the timer stops (one second).
+  private static let idleTicksBeforeStopping = 100
+
+  func register(_ budget: RunBudget) {
+    state.withLock { state in
+      state.runs[ObjectIdentifier(budget)] = budget
+      state.idleTicks = 0
+      guard state.timer == nil else { return }
+      let timer = DispatchSource.makeTimerSource(queue: queue)
+      timer.schedule(deadline: .now() + Self.period, repeating: Self.period, leeway: .milliseconds(2))
+      timer.setEventHandler { [self] in tick() }
+      timer.resume()
+      state.timer = timer
+    }
+  }
+
+  func unregister(_ budget: RunBudget) {
+    _ = state.withLock { $0.runs.removeValue(forKey: ObjectIdentifier(budget)) }
+  }
+
+  private func tick() {
+    let runs = state.withLock { state -> [RunBudget] in
+      if state.runs.isEmpty {
+        state.idleTicks += 1
+        if state.idleTicks >= Self.idleTicksBeforeStopping {
+          state.timer?.cancel()
+          state.timer = nil
+        }
+        return []
+      }
+      return Array(state.runs.values)
+    }
+    let now = ContinuousClock.now
+    for run in runs { run.expireIfDue(now) }
   }
 }
 
