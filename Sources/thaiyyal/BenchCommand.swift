@@ -151,7 +151,12 @@ struct BenchServer {
 
   var pid: Int32 { process.processIdentifier }
 
-  static func start(extraArguments: [String] = []) throws -> BenchServer {
+  /// Starts `thaiyyal serve` (this very binary, wherever it was run from) on a temporary
+  /// directory, with `configuration` (YAML) when given.
+  static func start(
+    extraArguments: [String] = [],
+    configuration: String? = nil
+  ) throws -> BenchServer {
     var template = Array("/tmp/thy-bench-XXXXXX".utf8CString)
     guard let pointer = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
       throw BenchError("cannot create a temporary directory")
@@ -159,14 +164,20 @@ struct BenchServer {
     let directory = String(cString: pointer)
     let port = Int.random(in: 20_000 ... 60_000)
     let socketPath = directory + "/s.sock"
+    var arguments = extraArguments
+    if let configuration {
+      let path = directory + "/bench.yaml"
+      try configuration.write(toFile: path, atomically: true, encoding: .utf8)
+      arguments += ["--config", path]
+    }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+    process.executableURL = Self.ownExecutable
     process.arguments =
       [
         "serve", "--data-dir", directory, "--socket", socketPath, "--tcp", "127.0.0.1:\(port)",
         "--log-level", "warning",
         "--log-format", "json",
-      ] + extraArguments
+      ] + arguments
     try process.run()
     let server = BenchServer(
       process: process,
@@ -266,4 +277,17 @@ func reportScenario(
       String(format: "%18.1f", cpu),
     ].joined(separator: " ")
   )
+}
+
+extension BenchServer {
+  /// This binary: found through the kernel, so `thaiyyal bench` works when run from `PATH` or
+  /// another directory (argv[0] is then only a name).
+  static var ownExecutable: URL {
+    #if os(Linux)
+    let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    if FileManager.default.isExecutableFile(atPath: link.path) { return link }
+    #endif
+    return Bundle.main.executableURL
+      ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+  }
 }
