@@ -120,6 +120,7 @@ let package = Package(
       dependencies: [
         "ThaiyyalTransport", "ThaiyyalRPC", "ThaiyyalProto", "ThaiyyalTesting",
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "InMemoryLogging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -155,7 +155,7 @@ def main():
                 time.sleep(0.05)
             operator = Client.unix(path)
             clients = {}
-            for slug, plan in [("good", common_pb2.PLAN_PRO), ("hostile", common_pb2.PLAN_FREE)]:
+            for slug, plan in [("good", common_pb2.PLAN_ENTERPRISE), ("hostile", common_pb2.PLAN_FREE)]:
                 operator.tenants.create_tenant(
                     slug=slug, name=slug, plan=plan, owner_email=f"owner@{slug}.io",
                     owner_username="owner", owner_password=PASSWORD)

@@ -81,7 +81,8 @@ public final class ServerApplication: Service, Sendable {
       clock: configuration.clock,
       logger: logger,
       requeueOnShutdown: configuration.requeueInterruptedExecutions,
-      isShuttingDown: { await scheduler.isStopping }
+      isShuttingDown: { await scheduler.isStopping },
+      canceller: { await scheduler.canceller(of: $0) }
     )
     await scheduler.start { job in await runner.run(job) }
     for job in requeued { await scheduler.enqueue(job, reserved: false) }

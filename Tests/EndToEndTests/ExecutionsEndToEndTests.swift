@@ -123,8 +123,8 @@ struct ExecutionsEndToEndTests {
       extra: try Self.requeueConfig(in: directory.path)
     )
     defer {
+      // SIGTERM only: waiting here would block a thread of the pool the other tests need.
       server.terminate()
-      server.waitUntilExit()
     }
     let globex = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "globex")
     var finished: [Thaiyyal_V1_Execution] = []
@@ -165,8 +165,8 @@ struct ExecutionsEndToEndTests {
       await reader.close()
     }
     defer {
+      // SIGTERM only: waiting here would block a thread of the pool the other tests need.
       server.terminate()
-      server.waitUntilExit()
     }
     let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "acme")
     let execution = try await reader.executions.getExecution(.with { $0.id = ids[0] })
@@ -187,8 +187,8 @@ struct ExecutionsEndToEndTests {
     defer { directory.remove() }
     let server = try await TenancyEndToEndTests.startServer(in: directory.path)
     defer {
+      // SIGTERM only: waiting here would block a thread of the pool the other tests need.
       server.terminate()
-      server.waitUntilExit()
     }
     let socket = ["--socket", directory.path + "/s.sock"]
     let environment = ["XDG_CONFIG_HOME": directory.path + "/config"]

@@ -57,8 +57,8 @@ struct TenancyEndToEndTests {
     defer { directory.remove() }
     let server = try await Self.startServer(in: directory.path)
     defer {
+      // SIGTERM only: waiting here would block a thread of the pool the other tests need.
       server.terminate()
-      server.waitUntilExit()
     }
     let socket = ["--socket", directory.path + "/s.sock"]
     let created = try await BinaryTests.run(
@@ -100,8 +100,8 @@ struct TenancyEndToEndTests {
     defer { directory.remove() }
     let server = try await Self.startServer(in: directory.path, tcp: true)
     defer {
+      // SIGTERM only: waiting here would block a thread of the pool the other tests need.
       server.terminate()
-      server.waitUntilExit()
     }
     let socket = ["--socket", directory.path + "/s.sock"]
     let environment = [
@@ -191,8 +191,8 @@ struct TenancyEndToEndTests {
 
     let restarted = try await Self.startServer(in: directory.path)
     defer {
+      // SIGTERM only: waiting here would block a thread of the pool the other tests need.
       restarted.terminate()
-      restarted.waitUntilExit()
     }
     let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: directory.path + "/s.sock"))
     var request = Thaiyyal_V1_ListTenantsRequest()

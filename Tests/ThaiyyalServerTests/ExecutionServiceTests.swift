@@ -185,6 +185,13 @@ struct ExecutionServiceTests {
       #expect(again?.0 == .failedPrecondition && again?.1 == "EXECUTION_FINISHED")
       #expect(try await server.application.executionLoad() == (0, 0))
       #expect(try await fixture.auditActions().filter { $0 == "execution.cancelled" }.count == 2)
+      // Both written as the member who asked, the running one by its runner with the outcome.
+      let entries = try await fixture.operatorClient.audit.listAuditLogs(
+        .with { $0.action = "execution.cancelled" },
+        options: CallOptions(metadata: ["x-tenant": fixture.tenant.slug])
+      ).entries
+      #expect(Set(entries.map(\.actorID)) == [fixture.users[.member]!.id])
+      #expect(Set(entries.map(\.resourceID)) == [running.id, queued.id])
     }
   }
 

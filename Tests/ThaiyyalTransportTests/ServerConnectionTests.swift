@@ -1,4 +1,6 @@
 import Foundation
+import InMemoryLogging
+import Logging
 import NIOCore
 import Synchronization
 import Testing
@@ -376,5 +378,51 @@ struct ServerConnectionTests {
       await local.close()
       _ = held
     }
+  }
+
+  @Test("a handler that ignores cancellation still answers DEADLINE_EXCEEDED at the deadline")
+  func deadlineWithUncancellableHandler() async throws {
+    let gate = Gate()
+    try await withTransportServer(gate: gate) { _, addresses in
+      let raw = try RawConnection(addresses[0], readTimeout: 30)
+      raw.send(
+        Frames.request(
+          streamID: 1,
+          service: TestServices.service,
+          method: "Gate",
+          payload: [1],
+          timeoutNanos: 50_000_000
+        )
+      )
+      // The gate stays shut until the answer came: an interceptor that waited for the handler
+      // would never answer.
+      let (_, response) = try await raw.readResponse()
+      #expect(response.status.code == Int32(RPCError.Code.deadlineExceeded.rawValue))
+      gate.open()
+    }
+  }
+
+  @Test("calls to unknown methods are logged, sampled to 20 lines a second")
+  func unknownMethodsAreLogged() async throws {
+    let handler = InMemoryLogHandler()
+    let logger = Logger(label: "test.unknown") { _ in handler }
+    let start = ContinuousClock.now
+    try await withTransportServer(logger: logger) { _, addresses in
+      let raw = try RawConnection(addresses[0])
+      raw.send(
+        (0 ..< 100).flatMap { stream in
+          Frames.request(streamID: UInt32(2 * stream + 1), service: "test.Echo", method: "Nope")
+        }
+      )
+      for _ in 0 ..< 100 {
+        let (_, response) = try await raw.readResponse()
+        #expect(response.status.code == Int32(RPCError.Code.unimplemented.rawValue))
+      }
+    }
+    // At most 20 lines in each second the flood took (however slow the machine).
+    let seconds = Int((ContinuousClock.now - start).components.seconds) + 1
+    let lines = handler.entries.filter { $0.message == "call failed" }
+    #expect(lines.count >= 1 && lines.count <= 20 * seconds, "\(lines.count) lines")
+    #expect(lines.first?.metadata["code"] == "UNIMPLEMENTED")
   }
 }

@@ -150,7 +150,11 @@ final class RunWatchdog: Sendable {
       state.idleTicks = 0
       guard state.timer == nil else { return }
       let timer = DispatchSource.makeTimerSource(queue: queue)
-      timer.schedule(deadline: .now() + Self.period, repeating: Self.period, leeway: .milliseconds(2))
+      timer.schedule(
+        deadline: .now() + Self.period,
+        repeating: Self.period,
+        leeway: .milliseconds(2)
+      )
       timer.setEventHandler { [self] in tick() }
       timer.resume()
       state.timer = timer

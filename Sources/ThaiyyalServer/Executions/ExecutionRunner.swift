@@ -14,6 +14,8 @@ struct ExecutionRunner: Sendable {
   let logger: Logger
   let requeueOnShutdown: Bool
   let isShuttingDown: @Sendable () async -> Bool
+  /// Who cancelled a running execution (``ExecutionScheduler/canceller(of:)``).
+  let canceller: @Sendable (ExecutionID) async -> AuditContext?
 
   func run(_ job: ExecutionJob) async {
     let scope = TenantScope(job.tenantID)
@@ -50,7 +52,8 @@ struct ExecutionRunner: Sendable {
         maxResultBytes: job.maxResultBytes,
         at: clock.nowMilliseconds()
       )
-      try await record(outcome, id, scope, limits: job.planLimits)
+      let cancelledBy = outcome.status == .cancelled ? await canceller(id) : nil
+      try await record(outcome, id, scope, limits: job.planLimits, cancelledBy: cancelledBy)
     } catch {
       // Cancelled before it could start (the store refuses a cancelled task), or a real fault.
       let cancelled = Task.isCancelled
@@ -72,7 +75,8 @@ struct ExecutionRunner: Sendable {
         nodeRuns: nil,
         finishedAt: clock.nowMilliseconds()
       )
-      try? await record(outcome, id, scope, limits: job.planLimits)
+      let cancelledBy = cancelled ? await canceller(id) : nil
+      try? await record(outcome, id, scope, limits: job.planLimits, cancelledBy: cancelledBy)
     }
   }
 
@@ -93,12 +97,14 @@ struct ExecutionRunner: Sendable {
 
   /// Stores how the run ended, even though its task may have been cancelled. A result the
   /// tenant's storage quota has no room for is replaced by a marker that says so: the outcome is
-  /// never lost, and the quota is never passed.
+  /// never lost, and the quota is never passed. A cancellation is audited, as who asked for it, in
+  /// the same transaction.
   private func record(
     _ outcome: ExecutionOutcome,
     _ id: ExecutionID,
     _ scope: TenantScope,
-    limits: PlanLimits
+    limits: PlanLimits,
+    cancelledBy: AuditContext?
   )
     async throws
   {
@@ -117,7 +123,15 @@ struct ExecutionRunner: Sendable {
           outcome.nodeRuns = nil
         }
       }
-      _ = try scoped.executions.finish(id: id, outcome)
+      guard try scoped.executions.finish(id: id, outcome), let cancelledBy else { return }
+      try scoped.audit.append(
+        cancelledBy.entry(
+          tenant: scoped.tenantID,
+          action: "execution.cancelled",
+          resourceType: "execution",
+          resourceID: id.rawValue
+        )
+      )
     }
   }
 

@@ -33,6 +33,8 @@ actor ExecutionScheduler {
   private var ring: [TenantID] = []
   private var cursor = 0
   private var running: [ExecutionID: (tenantID: TenantID, task: Task<Void, Never>)] = [:]
+  /// Who cancelled a running execution, for the audit entry its runner writes with the outcome.
+  private var cancellers: [ExecutionID: AuditContext] = [:]
   private var runningPerTenant: [TenantID: Int] = [:]
   private var reserved: [TenantID: Int] = [:]
   private var waiters: [ExecutionID: [Int: CheckedContinuation<Void, Never>]] = [:]
@@ -87,11 +89,13 @@ actor ExecutionScheduler {
     dispatch()
   }
 
-  /// Removes a queued execution, or cancels a running one at its next node boundary.
+  /// Removes a queued execution, or cancels a running one, which stops inside its current node
+  /// and records the cancellation, audited as `by`, in the transaction that ends it.
   ///
   /// - Returns: What was found.
-  func cancel(_ id: ExecutionID) -> CancelResult {
+  func cancel(_ id: ExecutionID, by canceller: AuditContext) -> CancelResult {
     if let entry = running[id] {
+      cancellers[id] = canceller
       entry.task.cancel()
       return .running
     }
@@ -192,8 +196,14 @@ actor ExecutionScheduler {
     if cursor >= ring.count { cursor = 0 }
   }
 
+  /// Who cancelled a running execution, if a user did.
+  func canceller(of id: ExecutionID) -> AuditContext? {
+    cancellers[id]
+  }
+
   private func finished(_ job: ExecutionJob) {
     running[job.executionID] = nil
+    cancellers[job.executionID] = nil
     runningPerTenant[job.tenantID, default: 1] -= 1
     if runningPerTenant[job.tenantID] == 0 { runningPerTenant[job.tenantID] = nil }
     finishWaiters(job.executionID)

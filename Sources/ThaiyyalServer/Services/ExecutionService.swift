@@ -128,26 +128,30 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     let current = try await store.read { tx in
       try Self.visibleExecution(id, viewer, tx.scoped(scope))
     }
-    guard !current.status.isFinished else {
-      throw DomainError.failedPrecondition(
-        reason: "EXECUTION_FINISHED",
-        detail: "execution \(id.rawValue) already finished (\(current.status.rawValue))"
-      )
-    }
+    guard !current.status.isFinished else { throw Self.finished(current) }
     let audit = context.auditContext
     let now = clock.nowMilliseconds()
-    switch await scheduler.cancel(id) {
+    switch await scheduler.cancel(id, by: audit) {
     case .running:
-      // The run stops at its next node boundary and records it; wait for that, briefly.
+      // The run stops inside its current node and records the cancellation with its audit entry
+      // (as this caller); wait for that, briefly.
       try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await scheduler.waitUntilFinished(id) }
         group.addTask { try await Task.sleep(for: .seconds(5)) }
         _ = try await group.next()
         group.cancelAll()
       }
+      let ended = try await store.read { tx in try tx.scoped(scope).executions.find(id: id) }
+      guard let ended else { throw DomainError.notFound(resource: "execution", id: id.rawValue) }
+      // It finished by itself before the cancellation reached it.
+      if ended.status.isFinished && ended.status != .cancelled { throw Self.finished(ended) }
+      return ended.proto
     case .queued, .unknown:
-      try await store.write { tx in
-        _ = try tx.scoped(scope).executions.finish(
+      // The outcome and its audit entry in one transaction; a run that finished in the meantime
+      // is not reported, nor audited, as cancelled.
+      return try await store.write { tx in
+        let scoped = tx.scoped(scope)
+        let cancelled = try scoped.executions.finish(
           id: id,
           ExecutionOutcome(
             status: .cancelled,
@@ -158,23 +162,29 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
             finishedAt: now
           )
         )
-      }
-    }
-    return try await store.write { tx in
-      let scoped = tx.scoped(scope)
-      try scoped.audit.append(
-        audit.entry(
-          tenant: tenant.id,
-          action: "execution.cancelled",
-          resourceType: "execution",
-          resourceID: id.rawValue
+        guard let execution = try scoped.executions.find(id: id) else {
+          throw DomainError.notFound(resource: "execution", id: id.rawValue)
+        }
+        guard cancelled else { throw Self.finished(execution) }
+        try scoped.audit.append(
+          audit.entry(
+            tenant: tenant.id,
+            action: "execution.cancelled",
+            resourceType: "execution",
+            resourceID: id.rawValue
+          )
         )
-      )
-      guard let execution = try scoped.executions.find(id: id) else {
-        throw DomainError.notFound(resource: "execution", id: id.rawValue)
-      }
-      return execution
-    }.proto
+        return execution
+      }.proto
+    }
+  }
+
+  /// CancelExecution of a run that already finished.
+  static func finished(_ execution: ExecutionRecord) -> DomainError {
+    .failedPrecondition(
+      reason: "EXECUTION_FINISHED",
+      detail: "execution \(execution.id.rawValue) already finished (\(execution.status.rawValue))"
+    )
   }
 
   // MARK: Accepting

@@ -24,6 +24,8 @@ public final class TTRPCServer: Sendable {
   private let configuration: TTRPCServerConfiguration
   private let logger: Logger
   private let group: MultiThreadedEventLoopGroup
+  /// Log lines of calls refused before any handler, sampled across all connections.
+  private let refusals = LogSampler()
   /// TCP connections, in all and per address.
   private let limiter: ConnectionLimiter
   /// Unix-socket connections, counted apart.
@@ -161,6 +163,7 @@ public final class TTRPCServer: Sendable {
     let routes = self.routes
     let configuration = self.configuration
     let baseLogger = self.logger
+    let refusals = self.refusals
     return peer.flatMapThrowing { peer in
       var logger = baseLogger
       logger[metadataKey: "peer"] = "\(peer)"
@@ -170,7 +173,8 @@ public final class TTRPCServer: Sendable {
           routes: routes,
           configuration: configuration,
           peer: peer,
-          logger: logger
+          logger: logger,
+          refusals: refusals
         )
       )
     }

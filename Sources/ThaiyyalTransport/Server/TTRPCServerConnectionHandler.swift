@@ -29,6 +29,9 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   private let logger: Logger
   private let processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
   private let outbox = Outbox()
+  /// Samples the log lines of calls refused before any handler (unknown service or method, bad
+  /// envelope), as the interceptor chain samples refused calls.
+  private let refusals: LogSampler
 
   private var context: ChannelHandlerContext!
   private var inFlight = 0
@@ -56,7 +59,14 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   /// The stream of the call that just completed on the event loop, to tell an inline completion.
   private var completedInline: UInt32?
 
-  init(routes: RouteTable, configuration: TTRPCServerConfiguration, peer: Peer, logger: Logger) {
+  init(
+    routes: RouteTable,
+    configuration: TTRPCServerConfiguration,
+    peer: Peer,
+    logger: Logger,
+    refusals: LogSampler
+  ) {
+    self.refusals = refusals
     self.routes = routes
     self.configuration = configuration
     self.peer = peer
@@ -247,7 +257,16 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
         lastRoute = route
       }
     } catch {
-      fail(streamID: streamID, RPCStatus(error))
+      let status = RPCStatus(error)
+      refusals.sample { suppressed in
+        logger.info(
+          "call failed",
+          metadata: ["code": "\(status.code)", "reason": "\(status.message.prefix(200))"].noting(
+            suppressed: suppressed
+          )
+        )
+      }
+      fail(streamID: streamID, status)
       return
     }
     let deadline: ContinuousClock.Instant? =

@@ -106,12 +106,14 @@ func withTransportServer<T>(
   cancellations: Counter = Counter(),
   interceptors: [ScopedInterceptor] = [ScopedInterceptor(DeadlineInterceptor())],
   configuration: TTRPCServerConfiguration = .testing,
+  logger: Logger? = nil,
   _ body: (TTRPCServer, [BindAddress]) async throws -> T
 ) async throws -> T {
   let directory = try TemporaryDirectory()
   defer { directory.remove() }
-  var logger = Logger(label: "test.transport")
-  logger.logLevel = .critical
+  var quiet = Logger(label: "test.transport")
+  quiet.logLevel = .critical
+  let logger = logger ?? quiet
   let server = TTRPCServer(
     table: TestServices.router(gate: gate, cancellations: cancellations).resolve(
       interceptors: interceptors

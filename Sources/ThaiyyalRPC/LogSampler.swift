@@ -1,10 +1,10 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// Lets through at most `perSecond` log lines a second and counts the rest, so a flood of refused
 /// calls cannot fill the disk with log. The first line after a suppressed stretch says how many
 /// lines were left out (`suppressed`).
-final class LogSampler: Sendable {
+public final class LogSampler: Sendable {
   private struct Window {
     var start: ContinuousClock.Instant
     var written = 0
@@ -15,7 +15,10 @@ final class LogSampler: Sendable {
   private let window: Mutex<Window>
   private let now: @Sendable () -> ContinuousClock.Instant
 
-  init(perSecond: Int = 20, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+  public init(
+    perSecond: Int = 20,
+    now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+  ) {
     self.perSecond = perSecond
     self.now = now
     window = Mutex(Window(start: now()))
@@ -23,7 +26,7 @@ final class LogSampler: Sendable {
 
   /// Runs `write` with the number of lines suppressed since the last written one, or not at all
   /// when this second's lines are used up.
-  func sample(_ write: (_ suppressed: Int) -> Void) {
+  public func sample(_ write: (_ suppressed: Int) -> Void) {
     let now = now()
     let decision: Int? = window.withLock { window in
       if now - window.start >= .seconds(1) {
@@ -44,7 +47,7 @@ final class LogSampler: Sendable {
 
 extension Logger.Metadata {
   /// This metadata with `suppressed` added when lines were left out before it.
-  func noting(suppressed: Int) -> Self {
+  public func noting(suppressed: Int) -> Self {
     guard suppressed > 0 else { return self }
     var metadata = self
     metadata["suppressed"] = "\(suppressed)"
