@@ -30,8 +30,11 @@ struct LoginCommand: AsyncParsableCommand {
     request.tenant = tenant
     request.login = user
     request.password = try readSecretFromStandardInput("password")
+    // The tenant travels in the request only: as `x-tenant` it would be resolved (for an
+    // operator's socket) and an unknown tenant would answer NOT_FOUND instead of the same refusal
+    // as a wrong password.
     let response = try await server.call(useStoredLogin: false) { client, options in
-      try await client.users.login(request, options: options)
+      try await client.users.login(request, options: CallOptions(timeout: options.timeout))
     }
     try CredentialStore.save(
       StoredLogin(

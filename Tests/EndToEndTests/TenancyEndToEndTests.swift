@@ -122,6 +122,19 @@ struct TenancyEndToEndTests {
       environment: environment
     )
     #expect(login.status == 0, "\(login.error)")
+    // An unknown tenant answers exactly as a wrong password, even from the operator's socket.
+    var refusals: [String] = []
+    for (tenant, password) in [("acmee", "a long enough password"), ("acme", "a wrong password")] {
+      let refused = try await BinaryTests.run(
+        ["login", "--tenant", tenant, "--user", "alice", "--password-stdin"] + socket,
+        input: password + "\n",
+        environment: environment
+      )
+      #expect(refused.status == 1)
+      refusals.append(refused.error)
+    }
+    #expect(refusals[0] == refusals[1], "\(refusals)")
+    #expect(refusals[0].hasPrefix("UNAUTHENTICATED"), "\(refusals)")
     let stored = directory.path + "/cfg/thaiyyal/credentials.json"
     let mode = try FileManager.default.attributesOfItem(atPath: stored)[.posixPermissions] as? Int
     #expect(mode == 0o600)
