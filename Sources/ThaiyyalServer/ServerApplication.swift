@@ -97,6 +97,9 @@ public final class ServerApplication: Service, Sendable {
       blocking: blocking
     )
     .register(with: &router)
+    // Hashed on the hashing threads: scrypt takes tens of milliseconds (more in a debug build)
+    // and must not hold a thread of the pool that serves calls.
+    let decoyHash = try await blocking.run { [hasher] in try hasher.hash(UUIDv7.generate()) }
     UserService(
       store: store,
       tenants: tenants,
@@ -116,7 +119,7 @@ public final class ServerApplication: Service, Sendable {
         clock: configuration.clock
       ),
       clock: configuration.clock,
-      decoyHash: try hasher.hash(UUIDv7.generate())
+      decoyHash: decoyHash
     )
     .register(with: &router)
     AuditService(store: store).register(with: &router)

@@ -215,6 +215,42 @@ struct StoreTests {
     #expect(!TenantScopingAuditor.isUnscoped("SELECT * FROM tenants WHERE slug = ?"))
     #expect(!TenantScopingAuditor.isUnscoped("CREATE TABLE users (id TEXT)"))
   }
+
+  @Test(
+    "the auditor wants tenant_id in a predicate of every tenant table a statement touches",
+    arguments: [
+      // Naming tenant_id outside a predicate proves nothing.
+      ("SELECT tenant_id, name FROM workflows WHERE id = ?", true),
+      ("UPDATE users SET tenant_id = ?, name = ? WHERE id = ?", true),
+      ("DELETE FROM workflow_executions WHERE id = ?", true),
+      ("INSERT INTO audit_logs (id, action) VALUES (?, ?)", true),
+      ("INSERT INTO audit_logs (tenant_id, id, action) VALUES (?, ?, ?)", false),
+      ("UPDATE users SET name = ? WHERE tenant_id = ? AND id = ?", false),
+      // A join that scopes only one side; then both sides.
+      (
+        "SELECT * FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id WHERE w.tenant_id = ?",
+        true
+      ),
+      (
+        "SELECT * FROM workflows w JOIN workflow_versions v ON v.tenant_id = w.tenant_id AND v.workflow_id = w.id WHERE w.tenant_id = ?",
+        false
+      ),
+      // Two tables, a bare tenant_id: which one it constrains is ambiguous.
+      ("SELECT * FROM workflows, users WHERE tenant_id = ?", true),
+      // Each subquery is scoped on its own.
+      (
+        "SELECT id FROM workflow_executions WHERE tenant_id = ? AND workflow_id NOT IN (SELECT id FROM workflows WHERE tenant_id = ? AND visibility = 'private')",
+        false
+      ),
+      (
+        "SELECT id FROM workflow_executions WHERE tenant_id = ? AND workflow_id NOT IN (SELECT id FROM workflows WHERE visibility = 'private')",
+        true
+      ),
+    ]
+  )
+  func scopingAuditorMutations(_ sql: String, _ unscoped: Bool) {
+    #expect(TenantScopingAuditor.isUnscoped(sql) == unscoped, "\(sql)")
+  }
 }
 
 /// Counts of rows per tenant in every table that has a tenant_id column, except the platform-level
