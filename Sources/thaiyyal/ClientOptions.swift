@@ -48,7 +48,14 @@ struct ServerAddressOptions: ParsableArguments {
   /// operator's socket identity).
   func callOptions(useStoredLogin: Bool = true) -> CallOptions {
     let environment = ProcessInfo.processInfo.environment
-    let stored = useStoredLogin ? CredentialStore.load() : nil
+    // A stored login goes only to the server it was made with, and only for its own tenant: a
+    // command naming another tenant acts as the operator (or with --token), not as that user.
+    let named = [tenant, environment["THAIYYAL_TENANT"]].compactMap { $0 }.first { !$0.isEmpty }
+    let stored =
+      useStoredLogin
+      ? (try? target()).flatMap(CredentialStore.load(for:)).flatMap { login in
+        named == nil || named == login.tenant ? login : nil
+      } : nil
     var options = CallOptions(timeout: .milliseconds(Int64(timeout * 1000)))
     // The first non-empty of: flag, environment, stored login.
     if let tenant = [tenant, environment["THAIYYAL_TENANT"], stored?.tenant].compactMap({ $0 })

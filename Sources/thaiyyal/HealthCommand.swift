@@ -20,7 +20,8 @@ struct HealthCommand: AsyncParsableCommand {
     let client = ThaiyyalClient(connectingTo: try server.target())
     let response = try await runClientCall {
       defer { Task { await client.close() } }
-      return try await client.health.check(options: server.callOptions)
+      // Health is public: a stored login (maybe stale) must never make it fail.
+      return try await client.health.check(options: server.callOptions(useStoredLogin: false))
     }
     switch output {
     case .json:

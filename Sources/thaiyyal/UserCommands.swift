@@ -42,7 +42,8 @@ struct LoginCommand: AsyncParsableCommand {
         user: response.user.username,
         token: response.accessToken,
         expiresAt: response.expireTime.seconds * 1000
-      )
+      ),
+      for: try server.target()
     )
     print(
       "signed in to \(tenant) as \(response.user.username) until \(Output.time(response.expireTime))"
@@ -60,7 +61,7 @@ struct LogoutCommand: AsyncParsableCommand {
 
   func run() async throws {
     _ = try await server.call { client, options in try await client.users.logout(options: options) }
-    CredentialStore.remove()
+    CredentialStore.remove(for: try server.target())
     print("signed out")
   }
 }
@@ -318,7 +319,7 @@ struct UserCommand: AsyncParsableCommand {
       _ = try await server.call { client, options in
         try await client.users.changePassword(request, options: options)
       }
-      CredentialStore.remove()
+      CredentialStore.remove(for: try server.target())
       print("password changed; every session was signed out, sign in again")
     }
   }

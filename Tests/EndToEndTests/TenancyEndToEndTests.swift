@@ -145,6 +145,25 @@ struct TenancyEndToEndTests {
     #expect(whoami.output.contains(#""username":"alice""#))
 
     let tcp = ["--tcp", "127.0.0.1:\(Self.tcpPort)"]
+    // The stored login belongs to the socket it was made on: over TCP there is none to send.
+    let elsewhere = try await BinaryTests.run(["whoami"] + tcp, environment: environment)
+    #expect(elsewhere.status == 1 && elsewhere.error.hasPrefix("UNAUTHENTICATED"))
+    // A public call never carries it; a command naming another tenant acts as the operator.
+    let health = try await BinaryTests.run(["health"] + socket, environment: environment)
+    #expect(health.status == 0, "\(health.error)")
+    _ = try await BinaryTests.run(
+      [
+        "tenant", "create", "--slug", "globex", "--name", "Globex", "--owner-email", "g@globex.io",
+        "--owner-username", "gina", "--password-stdin",
+      ] + socket,
+      input: "a long enough password\n",
+      environment: environment
+    )
+    let audit = try await BinaryTests.run(
+      ["audit", "list", "--tenant", "globex"] + socket,
+      environment: environment
+    )
+    #expect(audit.status == 0, "\(audit.error)")
     let anonymous = try await BinaryTests.run(["tenant", "list"] + tcp, environment: environment)
     #expect(anonymous.status == 1)
     #expect(anonymous.error.hasPrefix("UNAUTHENTICATED"))
