@@ -5,10 +5,14 @@ public import ThaiyyalCore
 import ThaiyyalRPC
 import ThaiyyalTransport
 
-/// How a client command finds the server: `--socket PATH` (default `./data/thaiyyal.sock`,
-/// or `THAIYYAL_SOCKET`) or `--tcp HOST:PORT` (`THAIYYAL_ADDRESS`).
+/// How a client command finds the server: `--socket PATH` or `--tcp HOST:PORT`, else
+/// `THAIYYAL_ADDRESS` or `THAIYYAL_SOCKET`, else the first socket that exists of those
+/// ``ServerDiscovery`` lists.
 struct ServerAddressOptions: ParsableArguments {
-  @Option(help: "Unix socket of the server (default ./data/thaiyyal.sock, or THAIYYAL_SOCKET).")
+  @Option(
+    help:
+      "Unix socket of the server (or THAIYYAL_SOCKET; default: the socket of THAIYYAL_CONFIG's file, ./data/thaiyyal.sock or the per-user socket, whichever exists)."
+  )
   var socket: String?
 
   @Option(help: "TCP address HOST:PORT of the server (or THAIYYAL_ADDRESS).")
@@ -40,7 +44,20 @@ struct ServerAddressOptions: ParsableArguments {
     if let socket { return .unixDomainSocket(path: socket) }
     if let tcp { return try parse(tcp) }
     if let address = environment["THAIYYAL_ADDRESS"], !address.isEmpty { return try parse(address) }
-    return .unixDomainSocket(path: environment["THAIYYAL_SOCKET"] ?? "./data/thaiyyal.sock")
+    if let socket = environment["THAIYYAL_SOCKET"], !socket.isEmpty {
+      return .unixDomainSocket(path: socket)
+    }
+    return .unixDomainSocket(
+      path: ServerDiscovery.existing(environment: environment) ?? "./data/thaiyyal.sock"
+    )
+  }
+
+  /// Whether the address was found by ``ServerDiscovery`` rather than given.
+  var isDiscovered: Bool {
+    let environment = ProcessInfo.processInfo.environment
+    return socket == nil && tcp == nil
+      && (environment["THAIYYAL_ADDRESS"] ?? "").isEmpty
+      && (environment["THAIYYAL_SOCKET"] ?? "").isEmpty
   }
 
   /// Call options: timeout, tenant and token. The stored login is used only when
@@ -80,8 +97,10 @@ struct ServerAddressOptions: ParsableArguments {
   ) async throws -> T {
     let options = callOptions(useStoredLogin: useStoredLogin)
     let client = ThaiyyalClient(connectingTo: try target())
+    let hint =
+      isDiscovered ? ServerDiscovery.hint(environment: ProcessInfo.processInfo.environment) : nil
     do {
-      let result = try await runClientCall { try await body(client, options) }
+      let result = try await runClientCall(hint: hint) { try await body(client, options) }
       await client.close()
       return result
     } catch {
@@ -125,11 +144,11 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Runs a client call and maps failures to the documented exit codes: 1 when the server answered
 /// an error (its code name and message go to standard error), 3 when it could not be reached.
-func runClientCall<T>(_ body: () async throws -> T) async throws -> T {
+func runClientCall<T>(hint: String? = nil, _ body: () async throws -> T) async throws -> T {
   do {
     return try await body()
   } catch let error as ConnectionError {
-    printError("UNAVAILABLE: \(error.message)")
+    printError("UNAVAILABLE: \(error.message)" + (hint.map { " (\($0))" } ?? ""))
     throw ExitCode(3)
   } catch let error as RPCError {
     printError("\(error.code): \(error.message)")

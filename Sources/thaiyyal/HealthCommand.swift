@@ -17,11 +17,9 @@ struct HealthCommand: AsyncParsableCommand {
   var output: OutputFormat = .text
 
   func run() async throws {
-    let client = ThaiyyalClient(connectingTo: try server.target())
-    let response = try await runClientCall {
-      defer { Task { await client.close() } }
-      // Health is public: a stored login (maybe stale) must never make it fail.
-      return try await client.health.check(options: server.callOptions(useStoredLogin: false))
+    // Health is public: a stored login (maybe stale) must never make it fail.
+    let response = try await server.call(useStoredLogin: false) { client, options in
+      try await client.health.check(options: options)
     }
     switch output {
     case .json:

@@ -18,6 +18,12 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Unix socket path (default DATA_DIR/thaiyyal.sock).")
   var socket: String?
 
+  @Flag(
+    help:
+      "Listen on the per-user socket client commands also look for ($XDG_RUNTIME_DIR/thaiyyal/thaiyyal.sock)."
+  )
+  var userSocket = false
+
   @Option(help: "Also listen on TCP at HOST:PORT, e.g. 127.0.0.1:7480.")
   var tcp: String?
 
@@ -30,6 +36,12 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Log format: auto (text on a terminal, else JSON), json or text.")
   var logFormat: String?
 
+  func validate() throws {
+    if socket != nil && userSocket {
+      throw ValidationError("use either --socket or --user-socket, not both")
+    }
+  }
+
   func run() async throws {
     let configuration: ServerConfiguration
     do {
@@ -39,6 +51,15 @@ struct ServeCommand: AsyncParsableCommand {
       )
       if let dataDir { loaded.dataDirectory = dataDir }
       if let socket { loaded.socketPath = socket }
+      if userSocket {
+        let path = ServerDiscovery.userSocket
+        try FileManager.default.createDirectory(
+          atPath: (path as NSString).deletingLastPathComponent,
+          withIntermediateDirectories: true,
+          attributes: [.posixPermissions: 0o700]
+        )
+        loaded.socketPath = path
+      }
       if let tcp { loaded.tcpAddress = tcp }
       var flags: [String: String] = [:]
       flags["THAIYYAL_LOG_LEVEL"] = logLevel

@@ -48,10 +48,17 @@ struct BinaryTests {
     _ arguments: [String],
     input: String? = nil,
     environment: [String: String] = [:],
+    in directory: String? = nil,
     timeout: Double = 20
   ) async throws -> (status: Int32, output: String, error: String) {
     try await offPool {
-      try runBlocking(arguments, input: input, environment: environment, timeout: timeout)
+      try runBlocking(
+        arguments,
+        input: input,
+        environment: environment,
+        in: directory,
+        timeout: timeout
+      )
     }
   }
 
@@ -59,11 +66,13 @@ struct BinaryTests {
     _ arguments: [String],
     input: String?,
     environment: [String: String] = [:],
+    in directory: String? = nil,
     timeout: Double
   ) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe()
     let err = Pipe()
@@ -129,5 +138,42 @@ struct BinaryTests {
     #expect(usage.status == 2)
     let badConfig = try await Self.run(["serve", "--tcp", "nonsense"])
     #expect(badConfig.status == 2)
+  }
+
+  @Test(
+    "without an address, commands find the per-user socket of serve --user-socket, or say what they tried",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path))
+  )
+  func discovery() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let elsewhere = directory.path + "/elsewhere"
+    try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+    let environment = [
+      "XDG_RUNTIME_DIR": directory.path + "/run", "THAIYYAL_SOCKET": "", "THAIYYAL_ADDRESS": "",
+      "THAIYYAL_CONFIG": "",
+    ]
+    let userSocket = directory.path + "/run/thaiyyal/thaiyyal.sock"
+
+    let nothing = try await Self.run(["health"], environment: environment, in: elsewhere)
+    #expect(nothing.status == 3)
+    #expect(nothing.error.contains("tried ./data/thaiyyal.sock, \(userSocket)"), "\(nothing.error)")
+    #expect(nothing.error.contains("--socket PATH"))
+
+    let server = Process()
+    server.executableURL = Self.binary
+    server.arguments = ["serve", "--user-socket", "--data-dir", directory.path + "/data"]
+    server.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    for _ in 0 ..< 4800
+    where server.isRunning && !FileManager.default.fileExists(atPath: userSocket) {
+      try await Task.sleep(for: .milliseconds(25))
+    }
+    let found = try await Self.run(["health"], environment: environment, in: elsewhere)
+    server.terminate()
+    await offPool { server.waitUntilExit() }
+    #expect(found.status == 0, "\(found.error)")
+    #expect(found.output.contains("SERVING"))
   }
 }
