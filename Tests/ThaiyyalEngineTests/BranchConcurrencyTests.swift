@@ -14,12 +14,14 @@ struct BranchConcurrencyTests {
 
   @Test("two delays on independent branches wait at the same time, with the sequential result")
   func delaysOverlap() async {
-    let concurrent = await WorkflowEngine().run(definition: Self.twoDelays)
+    let concurrent = await WorkflowEngine().runOffPool(definition: Self.twoDelays)
     #expect(concurrent.errors.isEmpty)
     // Both delays were started together (how much time that saves is for `bench engine`).
     #expect(concurrent.concurrentNodes == 2)
 
-    let sequential = await WorkflowEngine(branchConcurrency: .off).run(definition: Self.twoDelays)
+    let sequential = await WorkflowEngine(branchConcurrency: .off).runOffPool(
+      definition: Self.twoDelays
+    )
     #expect(sequential.concurrentNodes == 0)
     #expect(sequential.nodeResults == concurrent.nodeResults)
     #expect(sequential.nodeRuns.map(\.nodeID) == concurrent.nodeRuns.map(\.nodeID))
@@ -36,9 +38,9 @@ struct BranchConcurrencyTests {
                  {"id": "x", "data": {"expression": "input + 1"}}, {"id": "y", "data": {"expression": "input + 2"}}],
        "edges": [{"source": "a", "target": "x"}, {"source": "b", "target": "y"}]}
       """
-    let automatic = await WorkflowEngine().run(definition: definition)
+    let automatic = await WorkflowEngine().runOffPool(definition: definition)
     #expect(automatic.concurrentNodes == 0)
-    let forced = await WorkflowEngine(branchConcurrency: .always).run(definition: definition)
+    let forced = await WorkflowEngine(branchConcurrency: .always).runOffPool(definition: definition)
     #expect(forced.concurrentNodes == 4)
     #expect(forced.nodeResults == ["a": 1, "b": 2, "x": 2, "y": 4])
   }
@@ -52,7 +54,9 @@ struct BranchConcurrencyTests {
        "edges": [{"source": "a", "target": "d"}, {"source": "t", "target": "d"}, {"source": "t", "target": "u"}]}
       """
     for concurrency in [BranchConcurrency.off, .always] {
-      let result = await WorkflowEngine(branchConcurrency: concurrency).run(definition: definition)
+      let result = await WorkflowEngine(branchConcurrency: concurrency).runOffPool(
+        definition: definition
+      )
       #expect(result.errors == ["error executing node d: operation inputs must be numbers"])
       #expect(result.nodeResults["u"] == nil)
       #expect(result.nodeRuns.last?.nodeID == "d")
@@ -68,10 +72,12 @@ struct BranchConcurrencyTests {
                  {"id": "r", "data": {"expression": "node.s + variables.v"}}],
        "edges": [{"source": "a", "target": "s"}, {"source": "b", "target": "r"}]}
       """
-    let result = await WorkflowEngine(branchConcurrency: .always).run(definition: definition)
+    let result = await WorkflowEngine(branchConcurrency: .always).runOffPool(definition: definition)
     #expect(result.errors.isEmpty, "\(result.errors)")
     #expect(result.concurrentNodes == 2, "only the two constants ran together")
-    let sequential = await WorkflowEngine(branchConcurrency: .off).run(definition: definition)
+    let sequential = await WorkflowEngine(branchConcurrency: .off).runOffPool(
+      definition: definition
+    )
     #expect(result.nodeResults == sequential.nodeResults)
   }
 }
@@ -87,10 +93,10 @@ struct RunInputTests {
        "edges": [{"source": "g", "target": "e"}]}
       """
     let input = try JSONParser().parse(#"{"price": 21}"#)
-    let result = await WorkflowEngine().run(definition: definition, input: input)
+    let result = await WorkflowEngine().runOffPool(definition: definition, input: input)
     #expect(result.errors.isEmpty, "\(result.errors)")
     #expect(result.finalOutput == 42)
-    let without = await WorkflowEngine().run(definition: definition)
+    let without = await WorkflowEngine().runOffPool(definition: definition)
     #expect(without.errors.count == 1)
   }
 }

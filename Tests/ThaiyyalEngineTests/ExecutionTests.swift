@@ -148,7 +148,7 @@ struct ExecutionTests {
   func wallClockLimit() async {
     var limits = EngineLimits()
     limits.maxExecutionTime = .milliseconds(100)
-    let result = await WorkflowEngine(limits: limits).run(
+    let result = await WorkflowEngine(limits: limits).runOffPool(
       definition: """
         {"nodes": [{"id": "n", "data": {"value": 1}}, {"id": "d", "data": {"duration": "300ms"}},
                    {"id": "after", "data": {"text_op": "uppercase"}}],
@@ -158,7 +158,7 @@ struct ExecutionTests {
     #expect(result.errors == ["context deadline exceeded"])
     #expect(result.timedOut)
     #expect(result.nodeResults["after"] == nil)
-    let quick = await WorkflowEngine(limits: limits).run(
+    let quick = await WorkflowEngine(limits: limits).runOffPool(
       definition: #"{"nodes": [{"id": "n", "data": {"value": 1}}]}"#
     )
     #expect(!quick.timedOut && quick.errors.isEmpty)

@@ -232,7 +232,7 @@ struct HostileWorkflowTests {
       )
       edges.append(#"{"source": "t", "target": "r\#(index)"}"#)
     }
-    let result = await WorkflowEngine(limits: limits, branchConcurrency: .off).run(
+    let result = await WorkflowEngine(limits: limits, branchConcurrency: .off).runOffPool(
       definition:
         #"{"nodes": [\#(nodes.joined(separator: ","))], "edges": [\#(edges.joined(separator: ","))]}"#
     )

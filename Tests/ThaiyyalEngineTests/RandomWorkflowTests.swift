@@ -59,8 +59,8 @@ struct RandomWorkflowTests {
     var succeeded = 0
     for seed in UInt64(1) ... 500 {
       let definition = Self.randomWorkflow(seed: seed)
-      let first = await WorkflowEngine().run(definition: definition)
-      let second = await WorkflowEngine().run(definition: definition)
+      let first = await WorkflowEngine().runOffPool(definition: definition)
+      let second = await WorkflowEngine().runOffPool(definition: definition)
       #expect(first.errors.count <= 1, "seed \(seed)")
       #expect(
         first.errors.allSatisfy { $0.hasPrefix("error executing node n") },
@@ -102,8 +102,12 @@ struct RandomWorkflowTests {
     var batched = 0
     for seed in UInt64(1) ... 500 {
       let definition = Self.randomWorkflow(seed: seed &* 7919)
-      let sequential = await WorkflowEngine(branchConcurrency: .off).run(definition: definition)
-      let concurrent = await WorkflowEngine(branchConcurrency: .always).run(definition: definition)
+      let sequential = await WorkflowEngine(branchConcurrency: .off).runOffPool(
+        definition: definition
+      )
+      let concurrent = await WorkflowEngine(branchConcurrency: .always).runOffPool(
+        definition: definition
+      )
       #expect(
         Self.observable(sequential) == Self.observable(concurrent),
         "seed \(seed): \(sequential.errors) vs \(concurrent.errors)"
