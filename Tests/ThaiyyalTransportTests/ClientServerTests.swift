@@ -123,7 +123,7 @@ struct ClientServerTests {
       await #expect {
         try await client.unary(
           TestServices.sleep,
-          payload: TestServices.sleepPayload(milliseconds: 5000),
+          payload: TestServices.sleepPayload(milliseconds: 60_000),
           options: CallOptions(timeout: .milliseconds(100))
         )
       } throws: { error in
