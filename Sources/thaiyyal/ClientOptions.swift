@@ -40,6 +40,15 @@ struct ServerAddressOptions: ParsableArguments {
   }
 
   func target() throws -> BindAddress {
+    try givenTarget()
+      ?? .unixDomainSocket(
+        path: ServerDiscovery.existing(environment: ProcessInfo.processInfo.environment)
+          ?? "./data/thaiyyal.sock"
+      )
+  }
+
+  /// The address given by a flag or the environment; nil when ``ServerDiscovery`` must look.
+  private func givenTarget() throws -> BindAddress? {
     let environment = ProcessInfo.processInfo.environment
     if let socket { return .unixDomainSocket(path: socket) }
     if let tcp { return try parse(tcp) }
@@ -47,30 +56,20 @@ struct ServerAddressOptions: ParsableArguments {
     if let socket = environment["THAIYYAL_SOCKET"], !socket.isEmpty {
       return .unixDomainSocket(path: socket)
     }
-    return .unixDomainSocket(
-      path: ServerDiscovery.existing(environment: environment) ?? "./data/thaiyyal.sock"
-    )
+    return nil
   }
 
-  /// Whether the address was found by ``ServerDiscovery`` rather than given.
-  var isDiscovered: Bool {
-    let environment = ProcessInfo.processInfo.environment
-    return socket == nil && tcp == nil
-      && (environment["THAIYYAL_ADDRESS"] ?? "").isEmpty
-      && (environment["THAIYYAL_SOCKET"] ?? "").isEmpty
-  }
-
-  /// Call options: timeout, tenant and token. The stored login is used only when
+  /// Call options for `target`: timeout, tenant and token. The stored login is used only when
   /// `useStoredLogin` (operator commands pass `false`, so a user's login does not shadow the
   /// operator's socket identity).
-  func callOptions(useStoredLogin: Bool = true) -> CallOptions {
+  private func callOptions(useStoredLogin: Bool, target: BindAddress) -> CallOptions {
     let environment = ProcessInfo.processInfo.environment
     // A stored login goes only to the server it was made with, and only for its own tenant: a
     // command naming another tenant acts as the operator (or with --token), not as that user.
     let named = [tenant, environment["THAIYYAL_TENANT"]].compactMap { $0 }.first { !$0.isEmpty }
     let stored =
       useStoredLogin
-      ? (try? target()).flatMap(CredentialStore.load(for:)).flatMap { login in
+      ? CredentialStore.load(for: target).flatMap { login in
         named == nil || named == login.tenant ? login : nil
       } : nil
     var options = CallOptions(timeout: .milliseconds(Int64(timeout * 1000)))
@@ -88,19 +87,21 @@ struct ServerAddressOptions: ParsableArguments {
     return options
   }
 
-  var callOptions: CallOptions { callOptions() }
-
-  /// Connects, runs one call with these options and closes, mapping failures to exit codes.
+  /// Connects, runs one call with these options and closes, mapping failures to exit codes. When
+  /// the address was discovered, a failure to connect says where discovery looked.
   func call<T>(
     useStoredLogin: Bool = true,
     _ body: (ThaiyyalClient, CallOptions) async throws -> T
   ) async throws -> T {
-    let options = callOptions(useStoredLogin: useStoredLogin)
-    let client = ThaiyyalClient(connectingTo: try target())
-    let hint =
-      isDiscovered ? ServerDiscovery.hint(environment: ProcessInfo.processInfo.environment) : nil
+    let given = try givenTarget()
+    let target = try given ?? self.target()
+    let options = callOptions(useStoredLogin: useStoredLogin, target: target)
+    let client = ThaiyyalClient(connectingTo: target)
     do {
-      let result = try await runClientCall(hint: hint) { try await body(client, options) }
+      let result = try await runClientCall(
+        hint: given == nil
+          ? ServerDiscovery.hint(environment: ProcessInfo.processInfo.environment) : nil
+      ) { try await body(client, options) }
       await client.close()
       return result
     } catch {
@@ -143,12 +144,16 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Runs a client call and maps failures to the documented exit codes: 1 when the server answered
-/// an error (its code name and message go to standard error), 3 when it could not be reached.
-func runClientCall<T>(hint: String? = nil, _ body: () async throws -> T) async throws -> T {
+/// an error (its code name and message go to standard error), 3 when it could not be reached;
+/// `hint` (where the server was looked for) is built only then.
+func runClientCall<T>(
+  hint: @autoclosure () -> String? = nil,
+  _ body: () async throws -> T
+) async throws -> T {
   do {
     return try await body()
   } catch let error as ConnectionError {
-    printError("UNAVAILABLE: \(error.message)" + (hint.map { " (\($0))" } ?? ""))
+    printError("UNAVAILABLE: \(error.message)" + (hint().map { " (\($0))" } ?? ""))
     throw ExitCode(3)
   } catch let error as RPCError {
     printError("\(error.code): \(error.message)")
