@@ -21,12 +21,14 @@ struct PeerLimitInterceptor: ServerInterceptor {
     next: @escaping RPCHandler
   ) async throws -> [UInt8] {
     guard let key = limitKey(context.peer) else { return try await next(payload, context) }
-    if let wait = buckets.waitTime(key, rate: rate, burst: burst, now: .now) {
-      throw refusal(wait)
-    }
+    // Without credentials a call takes a token; with them it only needs one to be left, and
+    // takes one when the credentials are refused.
     if context.metadata[Metadata.WellKnown.authorization] == nil {
       if let wait = buckets.take(key, rate: rate, burst: burst, now: .now) { throw refusal(wait) }
       return try await next(payload, context)
+    }
+    if let wait = buckets.waitTime(key, rate: rate, burst: burst, now: .now) {
+      throw refusal(wait)
     }
     do {
       return try await next(payload, context)

@@ -45,6 +45,9 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   /// When the connection last received a whole request or wrote, for the idle timeout. Bytes of
   /// an unfinished frame do not count: a client dripping them stays idle.
   private var lastActivity = NIODeadline.now()
+  /// Whether this read burst brought a whole frame: the clock is read once per burst, not per
+  /// frame.
+  private var receivedFrame = false
   private var idleCheck: Scheduled<Void>?
   /// When the first byte of a frame that has not arrived whole came, and the check that closes
   /// the connection if it is still not whole by the frame timeout.
@@ -105,6 +108,10 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
   func channelReadComplete(context: ChannelHandlerContext) {
     inReadBurst = false
+    if receivedFrame {
+      receivedFrame = false
+      lastActivity = .now()
+    }
     if processor.unprocessedBytes == 0 {
       partialFrameSince = nil
     } else if partialFrameSince == nil {
@@ -201,7 +208,7 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   // MARK: Calls
 
   private func receive(_ frame: Frame) {
-    lastActivity = .now()
+    receivedFrame = true
     // A whole frame arrived; a later one gets its own deadline from its first byte.
     partialFrameSince = nil
     switch frame {
