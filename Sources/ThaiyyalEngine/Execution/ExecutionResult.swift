@@ -36,10 +36,7 @@ public struct ExecutionResult: Sendable, Hashable {
   /// written when its estimate is already far over the limit.
   public func jsonText(maxBytes: Int) -> String {
     let full = json
-    if full.estimatedSize(upTo: maxBytes * 4) != nil {
-      let text = JSONWriter().string(full)
-      if text.utf8.count <= maxBytes { return text }
-    }
+    if let text = Self.fitting(full, maxBytes) { return text }
     var kept = full.objectValue ?? [:]
     kept["node_results"] = .object([:])
     func marker(_ omitted: String) -> JSONValue {
@@ -59,6 +56,8 @@ public struct ExecutionResult: Sendable, Hashable {
     return JSONWriter().string(.object(kept))
   }
 
+  /// The value's JSON text when it is at most `maxBytes`; not written when its estimate is far
+  /// over.
   private static func fitting(_ value: JSONValue, _ maxBytes: Int) -> String? {
     guard value.estimatedSize(upTo: maxBytes * 4) != nil else { return nil }
     let text = JSONWriter().string(value)

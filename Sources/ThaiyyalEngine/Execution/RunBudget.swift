@@ -83,7 +83,7 @@ final class RunBudget: Sendable {
   /// per-value limit or would not fit in what is left of the run's budget, or when the run was
   /// already stopped. What is built is charged once, as part of the node result that holds it.
   func reserve(bytes: Int) throws(Exceeded) {
-    if let exceeded { throw exceeded }
+    try checkpoint()
     guard bytes <= maxValueBytes else {
       throw stop(
         .memory,
@@ -192,10 +192,10 @@ extension JSONValue {
     if let size = Self.scalarSize(self) { return size <= limit ? size : nil }
     var total = 0
     var stack: [JSONValue] = [self]
+    // Only containers are pushed: scalars are counted where they are met.
     while let value = stack.popLast() {
       switch value {
-      case .null, .bool, .number: total += 16
-      case .string(let text): total += 16 + text.utf8.count
+      case .null, .bool, .number, .string: break
       case .array(let items):
         total += 32
         for item in items { total += Self.scalarSize(item) ?? Self.pushed(item, &stack) }

@@ -26,16 +26,9 @@ enum ByteText {
   /// The text with every non-overlapping `target` (not empty) replaced, left to right.
   static func replacing(_ target: String, with replacement: String, in text: String) -> String {
     var out: [UInt8] = []
-    var copied = 0
-    var source = text
-    source.withUTF8 { bytes in
-      forEachMatch(of: target, in: text) { offset in
-        out.append(contentsOf: bytes[copied ..< offset])
-        out.append(contentsOf: replacement.utf8)
-        copied = offset + target.utf8.count
-        return true
-      }
-      out.append(contentsOf: bytes[copied...])
+    forEachPiece(of: text, separatedBy: target) { piece, isFirst in
+      if !isFirst { out.append(contentsOf: replacement.utf8) }
+      out.append(contentsOf: piece)
     }
     return String(decoding: out, as: UTF8.self)
   }
@@ -43,17 +36,31 @@ enum ByteText {
   /// The pieces between non-overlapping `separator`s (not empty), empty pieces kept.
   static func split(_ text: String, by separator: String) -> [String] {
     var pieces: [String] = []
+    forEachPiece(of: text, separatedBy: separator) { piece, _ in
+      pieces.append(String(decoding: piece, as: UTF8.self))
+    }
+    return pieces
+  }
+
+  /// Calls `body` with the bytes of each piece of `text` between non-overlapping `separator`s
+  /// (not empty), left to right, empty pieces included, and whether it is the first.
+  private static func forEachPiece(
+    of text: String,
+    separatedBy separator: String,
+    _ body: (Slice<UnsafeBufferPointer<UInt8>>, _ isFirst: Bool) -> Void
+  ) {
     var start = 0
+    var isFirst = true
     var source = text
     source.withUTF8 { bytes in
       forEachMatch(of: separator, in: text) { offset in
-        pieces.append(String(decoding: bytes[start ..< offset], as: UTF8.self))
+        body(bytes[start ..< offset], isFirst)
+        isFirst = false
         start = offset + separator.utf8.count
         return true
       }
-      pieces.append(String(decoding: bytes[start...], as: UTF8.self))
+      body(bytes[start...], isFirst)
     }
-    return pieces
   }
 
   /// Calls `body` with the byte offset of each non-overlapping match of `needle` (not empty),

@@ -168,8 +168,7 @@ struct ExecutionMaintenance: Sendable {
       executionID: id,
       planLimits: limits,
       limits: EngineLimits(plan: limits),
-      maxConcurrent: Self.count(limits.maxConcurrentExecutions, default: 4),
-      maxResultBytes: ExecutionResultLimits.resultBytes(limits)
+      maxConcurrent: Self.count(limits.maxConcurrentExecutions, default: 4)
     )
   }
 

@@ -49,7 +49,7 @@ struct ExecutionRunner: Sendable {
         of: result,
         cancelled: Task.isCancelled,
         limits: job.limits,
-        maxResultBytes: job.maxResultBytes,
+        maxResultBytes: ExecutionResultLimits.resultBytes(job.planLimits),
         at: clock.nowMilliseconds()
       )
       let cancelledBy = outcome.status == .cancelled ? await canceller(id) : nil
@@ -184,17 +184,18 @@ extension EngineLimits {
       maxExecutionTime = seconds < 0 ? .seconds(3600) : .seconds(min(seconds, 86_400))
     }
     if let bytes = plan.maxValueBytes {
-      maxValueBytes = Self.bytes(bytes, largest: 1 << 30)
+      maxValueBytes = planBytes(bytes, largest: 1 << 30)
     }
     if let bytes = plan.maxRunMemoryBytes {
-      maxRunBytes = Self.bytes(bytes, largest: 8 << 30)
+      maxRunBytes = planBytes(bytes, largest: 8 << 30)
     }
   }
+}
 
-  /// A plan's byte limit, -1 (unlimited) meaning `largest`: a run is never unbounded.
-  private static func bytes(_ value: Int64, largest: Int) -> Int {
-    value < 0 ? largest : Int(min(value, Int64(largest)))
-  }
+/// A plan's byte limit within `largest`, -1 (unlimited) meaning `largest`: nothing a run builds
+/// or stores is ever unbounded.
+private func planBytes(_ value: Int64, largest: Int) -> Int {
+  value < 0 ? largest : Int(min(value, Int64(largest)))
 }
 
 /// Bounds on what an execution stores, so that every response carrying it fits in one message:
@@ -209,8 +210,7 @@ enum ExecutionResultLimits {
 
   /// The plan's result limit, within the ceiling (-1, unlimited, is the ceiling).
   static func resultBytes(_ limits: PlanLimits) -> Int {
-    guard let value = limits.maxResultBytes, value >= 0 else { return ceiling }
-    return Int(min(value, Int64(ceiling)))
+    planBytes(limits.maxResultBytes ?? -1, largest: ceiling)
   }
 
   static func stored(_ runs: [NodeRun]) -> [NodeRun] {

@@ -10,8 +10,6 @@ struct ExecutionJob: Sendable {
   let limits: EngineLimits
   /// The tenant's plan limit on its executions running at once.
   let maxConcurrent: Int
-  /// The largest result stored; see ``ExecutionResultLimits``.
-  let maxResultBytes: Int
 }
 
 /// A bounded worker pool fed by one FIFO queue per tenant, served round-robin: a free worker goes
