@@ -66,3 +66,20 @@ extension RPCError {
     details.lazy.compactMap { $0.unpack(Google_Rpc_RetryInfo.self) }.first
   }
 }
+
+extension RPCError {
+  /// `RESOURCE_EXHAUSTED` for a limit the caller may retry against: an `ErrorInfo` with `reason`
+  /// and `metadata`, and a `RetryInfo` saying when.
+  public static func retryLater(
+    _ message: String,
+    reason: String,
+    metadata: [String: String] = [:],
+    after delay: Duration
+  ) -> RPCError {
+    RPCError(
+      .resourceExhausted,
+      message,
+      details: [.errorInfo(reason: reason, metadata: metadata), .retryInfo(after: delay)]
+    )
+  }
+}

@@ -48,16 +48,11 @@ struct PeerLimitInterceptor: ServerInterceptor {
   }
 
   private func refusal(_ wait: Duration) -> RPCError {
-    RPCError(
-      .resourceExhausted,
+    RPCError.retryLater(
       "too many calls without valid credentials from this peer; retry after \(wait)",
-      details: [
-        .errorInfo(
-          reason: "PEER_RATE_LIMITED",
-          metadata: ["limit": String(Int(rate)), "burst": String(Int(burst))]
-        ),
-        .retryInfo(after: wait),
-      ]
+      reason: "PEER_RATE_LIMITED",
+      metadata: ["limit": String(Int(rate)), "burst": String(Int(burst))],
+      after: wait
     )
   }
 }

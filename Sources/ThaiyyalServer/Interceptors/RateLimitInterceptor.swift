@@ -25,16 +25,11 @@ struct RateLimitInterceptor: ServerInterceptor {
     if rate >= 0 {
       let burst = max(1, limits.rateLimitBurst ?? rate)
       if let wait = buckets.take(tenant.id, rate: Double(rate), burst: Double(burst), now: .now) {
-        throw RPCError(
-          .resourceExhausted,
+        throw RPCError.retryLater(
           "rate limit of tenant \(tenant.slug) exceeded (\(rate)/s, burst \(burst)); retry after \(wait)",
-          details: [
-            .errorInfo(
-              reason: "RATE_LIMITED",
-              metadata: ["limit": String(rate), "burst": String(burst)]
-            ),
-            .retryInfo(after: wait),
-          ]
+          reason: "RATE_LIMITED",
+          metadata: ["limit": String(rate), "burst": String(burst)],
+          after: wait
         )
       }
     }

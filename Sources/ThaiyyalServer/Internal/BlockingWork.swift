@@ -20,13 +20,11 @@ final class BlockingWork: Sendable {
   func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     guard pending.add(1, ordering: .relaxed).newValue <= maxPending else {
       pending.subtract(1, ordering: .relaxed)
-      throw RPCError(
-        .resourceExhausted,
+      throw RPCError.retryLater(
         "too many password checks in progress; retry shortly",
-        details: [
-          .errorInfo(reason: "PASSWORD_CHECKS_BUSY", metadata: ["limit": String(maxPending)]),
-          .retryInfo(after: .seconds(1)),
-        ]
+        reason: "PASSWORD_CHECKS_BUSY",
+        metadata: ["limit": String(maxPending)],
+        after: .seconds(1)
       )
     }
     defer { pending.subtract(1, ordering: .relaxed) }

@@ -228,13 +228,11 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     case .reserved:
       break
     case .queueFull:
-      throw RPCError(
-        .resourceExhausted,
+      throw RPCError.retryLater(
         "the tenant's execution queue is full (\(maxQueued) waiting); retry later",
-        details: [
-          .errorInfo(reason: "QUEUE_FULL", metadata: ["limit": String(maxQueued)]),
-          .retryInfo(after: .seconds(1)),
-        ]
+        reason: "QUEUE_FULL",
+        metadata: ["limit": String(maxQueued)],
+        after: .seconds(1)
       )
     case .stopping:
       throw RPCError(.unavailable, "the server is shutting down; retry on another or later")
