@@ -7,10 +7,11 @@ import ThaiyyalRPC
 ///
 /// Successful calls log at `debug` so a busy server stays quiet; failures log at `info`, and
 /// `INTERNAL` at `error`. Failures other than `INTERNAL` are sampled (``LogSampler``): a flood of
-/// refused calls writes at most 20 lines a second, each saying how many were left out. Only ids reach the log, never payloads or metadata values. Metrics go to
-/// whatever swift-metrics backend the process bootstrapped: `thaiyyal_rpc_requests_total` by method
-/// and status code, and `thaiyyal_rpc_duration_seconds` by method. Both label sets are bounded: only
-/// registered methods reach this interceptor, and codes are a fixed set.
+/// refused calls writes at most 20 lines a second, each saying how many were left out. Only ids
+/// reach the log, never payloads or metadata values. Metrics go to whatever swift-metrics backend
+/// the process bootstrapped: `thaiyyal_rpc_requests_total` by method and status code, and
+/// `thaiyyal_rpc_duration_seconds` by method. Both label sets are bounded: only registered
+/// methods reach this interceptor, and codes are a fixed set.
 struct ObserveInterceptor: ServerInterceptor {
   let metrics = CallMetrics()
   let failures = LogSampler()
