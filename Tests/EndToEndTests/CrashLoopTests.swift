@@ -79,25 +79,9 @@ struct CrashLoopTests {
     for cycle in 0 ..< 20 {
       let server = try await TenancyEndToEndTests.startServer(in: directory.path)
       if cycle == 0 {
-        let setup = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
-        _ = try await setup.tenants.createTenant(
-          .with {
-            $0.slug = "acme"
-            $0.name = "Acme"
-            $0.plan = .enterprise
-            $0.ownerEmail = "owner@acme.io"
-            $0.ownerUsername = "owner"
-            $0.ownerPassword = "a long enough password"
-          }
-        )
-        token = try await setup.users.login(
-          .with {
-            $0.tenant = "acme"
-            $0.login = "owner"
-            $0.password = "a long enough password"
-          }
-        ).accessToken
-        await setup.close()
+        let owner = try await signedInOwner(of: "acme", socket: socket, plan: .enterprise)
+        token = owner.token ?? ""
+        await owner.close()
       }
       let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), token: token)
       let before = ledger.count
@@ -214,32 +198,9 @@ struct HostileWorkflowsEndToEndTests {
     let operatorClient = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
     var workflows: [(client: ThaiyyalClient, id: String, error: String)] = []
     for bomb in Self.bombs {
-      let slug = "bomb-\(bomb.name)"
-      _ = try await operatorClient.tenants.createTenant(
-        .with {
-          $0.slug = slug
-          $0.name = slug
-          $0.plan = .free
-          $0.ownerEmail = "owner@\(slug).io"
-          $0.ownerUsername = "owner"
-          $0.ownerPassword = "a long enough password"
-        }
-      )
-      _ = try await operatorClient.tenants.updateTenant(
-        .with {
-          $0.tenant.slug = slug
-          $0.tenant.limitOverrides.maxExecutionSeconds = bomb.seconds
-          $0.updateMask.paths = ["limit_overrides"]
-        }
-      )
-      let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
-      client.token = try await client.users.login(
-        .with {
-          $0.tenant = slug
-          $0.login = "owner"
-          $0.password = "a long enough password"
-        }
-      ).accessToken
+      let client = try await signedInOwner(of: "bomb-\(bomb.name)", socket: socket, plan: .free) {
+        $0.maxExecutionSeconds = bomb.seconds
+      }
       let created = try await client.workflows.createWorkflow(
         .with {
           $0.name = bomb.name

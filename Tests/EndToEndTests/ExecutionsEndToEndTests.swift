@@ -31,25 +31,7 @@ struct ExecutionsEndToEndTests {
   ) async throws -> (
     client: ThaiyyalClient, ids: [String]
   ) {
-    let operatorClient = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
-    var tenant = Thaiyyal_V1_CreateTenantRequest()
-    tenant.slug = slug
-    tenant.name = slug
-    tenant.plan = .enterprise
-    tenant.ownerEmail = "owner@\(slug).io"
-    tenant.ownerUsername = "owner"
-    tenant.ownerPassword = "a long enough password"
-    _ = try await operatorClient.tenants.createTenant(tenant)
-    await operatorClient.close()
-    let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
-    let login = try await client.users.login(
-      .with {
-        $0.tenant = slug
-        $0.login = "owner"
-        $0.password = "a long enough password"
-      }
-    )
-    client.token = login.accessToken
+    let client = try await signedInOwner(of: slug, socket: socket, plan: .enterprise)
     let workflow = try await client.workflows.createWorkflow(
       .with {
         $0.name = "slow"
@@ -254,4 +236,46 @@ struct ExecutionsEndToEndTests {
     #expect(missing.status == 1)
     #expect(missing.error.hasPrefix("NOT_FOUND:"))
   }
+}
+
+/// Creates a tenant as the operator (over the socket, as its own uid), with `change` applied to
+/// its limits, and returns a client signed in as its owner.
+func signedInOwner(
+  of slug: String,
+  socket: String,
+  plan: Thaiyyal_V1_Plan,
+  limits change: (inout Thaiyyal_V1_PlanLimits) -> Void = { _ in }
+) async throws -> ThaiyyalClient {
+  let operatorClient = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
+  defer { Task { await operatorClient.close() } }
+  _ = try await operatorClient.tenants.createTenant(
+    .with {
+      $0.slug = slug
+      $0.name = slug
+      $0.plan = plan
+      $0.ownerEmail = "owner@\(slug).io"
+      $0.ownerUsername = "owner"
+      $0.ownerPassword = "a long enough password"
+    }
+  )
+  var limits = Thaiyyal_V1_PlanLimits()
+  change(&limits)
+  if limits != Thaiyyal_V1_PlanLimits() {
+    _ = try await operatorClient.tenants.updateTenant(
+      .with {
+        $0.tenant.slug = slug
+        $0.tenant.limitOverrides = limits
+        $0.updateMask.paths = ["limit_overrides"]
+      }
+    )
+  }
+  let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket))
+  client.token = try await client.users.login(
+    .with {
+      $0.tenant = slug
+      $0.login = "owner"
+      $0.password = "a long enough password"
+    }
+  ).accessToken
+  return client
 }

@@ -297,24 +297,31 @@ struct ServerConnectionTests {
     }
   }
 
+  /// Starts a frame that never completes (a header promising 1,000 bytes, then one byte every
+  /// 50 ms) and reports whether the server closed the connection.
+  static func dripUntilClosed(_ configuration: TTRPCServerConfiguration) async throws -> Bool {
+    try await withTransportServer(configuration: configuration) { _, addresses in
+      let raw = try RawConnection(addresses[0], readTimeout: 30)
+      let frame = Frames.frame(streamID: 1, data: [UInt8](repeating: 0x61, count: 1000))
+      let dripping = Task {
+        raw.send(Array(frame.prefix(FrameHeader.size)))
+        for byte in frame.dropFirst(FrameHeader.size).dropLast() {
+          try await Task.sleep(for: .milliseconds(50))
+          raw.send([byte])
+        }
+      }
+      defer { dripping.cancel() }
+      return await raw.isClosedByPeer()
+    }
+  }
+
   @Test("a frame dripped a byte at a time is closed by the frame timeout, not kept alive")
   func slowDrip() async throws {
+    // Bytes keep coming, each well inside the idle timeout, but the frame never completes.
     let configuration = TTRPCServerConfiguration.testing
       .with(\.frameTimeout, .milliseconds(300))
       .with(\.idleTimeout, .seconds(60))
-    try await withTransportServer(configuration: configuration) { _, addresses in
-      let raw = try RawConnection(addresses[0], readTimeout: 30)
-      let frame = Frames.sleep(streamID: 1, milliseconds: 1)
-      // Bytes keep coming, each well inside any idle timeout, but the frame never completes.
-      let dripping = Task {
-        for byte in frame.dropLast() {
-          raw.send([byte])
-          try await Task.sleep(for: .milliseconds(50))
-        }
-      }
-      #expect(await raw.isClosedByPeer(), "the frame timeout ends the connection")
-      dripping.cancel()
-    }
+    #expect(try await Self.dripUntilClosed(configuration), "the frame timeout ends it")
   }
 
   @Test("bytes of an unfinished frame do not reset the idle timeout")
@@ -322,17 +329,7 @@ struct ServerConnectionTests {
     let configuration = TTRPCServerConfiguration.testing
       .with(\.frameTimeout, .seconds(60))
       .with(\.idleTimeout, .milliseconds(300))
-    try await withTransportServer(configuration: configuration) { _, addresses in
-      let raw = try RawConnection(addresses[0], readTimeout: 30)
-      let dripping = Task {
-        for _ in 0 ..< 400 {
-          raw.send([0])
-          try await Task.sleep(for: .milliseconds(50))
-        }
-      }
-      #expect(await raw.isClosedByPeer(), "the idle timeout ends the connection")
-      dripping.cancel()
-    }
+    #expect(try await Self.dripUntilClosed(configuration), "the idle timeout ends it")
   }
 
   @Test("TCP clients cannot take the Unix socket's capacity; one address gets its share only")
