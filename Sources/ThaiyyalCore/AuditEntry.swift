@@ -27,7 +27,7 @@ public struct AuditEntry: Sendable, Hashable {
   public init(
     tenantID: TenantID,
     id: String = UUIDv7.generate(),
-    occurredAt: Int64 = Int64(Clock.nowMilliseconds()),
+    occurredAt: Int64,
     actorType: ActorType,
     actorID: String,
     action: String,
@@ -55,42 +55,56 @@ public struct AuditEntry: Sendable, Hashable {
   }
 }
 
-/// Who did something and from where, carried from the call into the audit entry.
+/// Who did something, from where and when, carried from the call into its audit entries.
 public struct AuditContext: Sendable, Hashable {
   public var actorType: AuditEntry.ActorType
   public var actorID: String
   public var peer: String
   public var requestID: String
+  /// When the call was made (milliseconds since the epoch): every entry it writes carries it.
+  public var time: Int64
 
-  public init(actorType: AuditEntry.ActorType, actorID: String, peer: String, requestID: String) {
+  public init(
+    actorType: AuditEntry.ActorType,
+    actorID: String,
+    peer: String,
+    requestID: String,
+    time: Int64
+  ) {
     self.actorType = actorType
     self.actorID = actorID
     self.peer = peer
     self.requestID = requestID
+    self.time = time
   }
 
-  /// An entry in `tenant` for `action` on a resource.
+  /// The server itself (recovery, poisoned runs), at `time`.
+  public static func system(at time: Int64) -> AuditContext {
+    AuditContext(actorType: .system, actorID: "system", peer: "", requestID: "", time: time)
+  }
+
+  /// An entry in `tenant` recording `action` on the resource `resourceID`.
   public func entry(
     tenant: TenantID,
-    action: String,
-    resourceType: String,
+    _ action: AuditAction,
     resourceID: String,
-    changesJSON: String = "{}",
+    changes: String = "{}",
     outcome: AuditEntry.Outcome = .success,
     reason: String = ""
   ) -> AuditEntry {
     AuditEntry(
       tenantID: tenant,
+      occurredAt: time,
       actorType: actorType,
       actorID: actorID,
-      action: action,
-      resourceType: resourceType,
+      action: action.rawValue,
+      resourceType: action.resourceType,
       resourceID: resourceID,
       outcome: outcome,
       reason: reason,
       peer: peer,
       requestID: requestID,
-      changesJSON: changesJSON
+      changesJSON: changes
     )
   }
 }

@@ -13,6 +13,8 @@ public enum DomainError: Error, Sendable, Hashable {
   case conflict(resource: String)
   /// A quota would be exceeded.
   case quotaExceeded(QuotaViolation)
+  /// The caller may reach the resource but not do this to it (an admin editing an owner).
+  case permissionDenied(detail: String, reason: String? = nil)
 }
 
 /// What a refused quota check found.

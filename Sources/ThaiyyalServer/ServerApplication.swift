@@ -31,6 +31,8 @@ public final class ServerApplication: Service, Sendable {
   let maintenance: ExecutionMaintenance
   /// Password hashing, on its own threads; see ``BlockingWork``.
   let blocking: BlockingWork
+  /// Decoded definitions of the versions run so far.
+  let definitions = DefinitionCache()
 
   /// Creates the data directory if needed, opens and migrates the database, and recovers
   /// executions a previous run left unfinished (failed as `interrupted`, or re-queued).
@@ -63,7 +65,7 @@ public final class ServerApplication: Service, Sendable {
       lifetime: configuration.tokenLifetime
     )
     let hasher = PasswordHasher(logN: configuration.passwordHashCost)
-    let denials = DenialRecorder(store: store, tenants: tenants)
+    let denials = DenialRecorder(store: store, tenants: tenants, clock: configuration.clock)
     let scheduler = ExecutionScheduler(workers: configuration.executionWorkers)
     self.scheduler = scheduler
     let maintenance = ExecutionMaintenance(
@@ -82,56 +84,58 @@ public final class ServerApplication: Service, Sendable {
       logger: logger,
       requeueOnShutdown: configuration.requeueInterruptedExecutions,
       isShuttingDown: { await scheduler.isStopping },
-      canceller: { await scheduler.canceller(of: $0) }
+      canceller: { await scheduler.canceller(of: $0) },
+      definitions: definitions
     )
     await scheduler.start { job in await runner.run(job) }
     for job in requeued { await scheduler.enqueue(job, reserved: false) }
 
+    // Hashed on the hashing threads: scrypt takes tens of milliseconds (more in a debug build)
+    // and must not hold a thread of the pool that serves calls.
+    let passwords = Passwords(hasher: hasher, blocking: blocking)
+    let decoyHash = try await passwords.hash(UUIDv7.generate())
+    let clock = configuration.clock
     var router = RPCRouter()
     health.register(with: &router)
     TenantService(
-      store: store,
-      tenants: tenants,
+      tenants: Tenants(
+        store: store,
+        directory: tenants,
+        plans: configuration.plans,
+        passwords: passwords
+      ),
       plans: configuration.plans,
-      hasher: hasher,
-      blocking: blocking
+      clock: clock
     )
     .register(with: &router)
-    // Hashed on the hashing threads: scrypt takes tens of milliseconds (more in a debug build)
-    // and must not hold a thread of the pool that serves calls.
-    let decoyHash = try await blocking.run { [hasher] in try hasher.hash(UUIDv7.generate()) }
     UserService(
-      store: store,
-      tenants: tenants,
-      identities: identities,
-      tokens: tokens,
-      plans: configuration.plans,
-      hasher: hasher,
-      blocking: blocking,
-      security: SecurityPolicy(
-        maxFailedLogins: configuration.maxFailedLogins,
-        accountLockoutFailures: configuration.accountLockoutFailures,
-        lockoutMilliseconds: Int64(configuration.lockout.components.seconds) * 1000
+      accounts: Accounts(store: store, identities: identities, passwords: passwords),
+      signIn: SignIn(
+        store: store,
+        tenants: tenants,
+        identities: identities,
+        tokens: tokens,
+        passwords: passwords,
+        security: SecurityPolicy(
+          maxFailedLogins: configuration.maxFailedLogins,
+          accountLockoutFailures: configuration.accountLockoutFailures,
+          lockoutMilliseconds: Int64(configuration.lockout.components.seconds) * 1000
+        ),
+        throttle: LoginThrottle(
+          maxFailures: configuration.maxFailedLogins,
+          window: Int64(configuration.lockout.components.seconds) * 1000,
+          clock: clock
+        ),
+        clock: clock,
+        decoyHash: decoyHash
       ),
-      throttle: LoginThrottle(
-        maxFailures: configuration.maxFailedLogins,
-        window: Int64(configuration.lockout.components.seconds) * 1000,
-        clock: configuration.clock
-      ),
-      clock: configuration.clock,
-      decoyHash: decoyHash
+      identities: identities
     )
     .register(with: &router)
-    AuditService(store: store).register(with: &router)
-    WorkflowService(store: store, plans: configuration.plans, clock: configuration.clock)
+    AuditService(log: AuditLog(store: store)).register(with: &router)
+    WorkflowService(workflows: Workflows(store: store)).register(with: &router)
+    ExecutionService(executions: Executions(store: store, scheduler: scheduler))
       .register(with: &router)
-    ExecutionService(
-      store: store,
-      plans: configuration.plans,
-      clock: configuration.clock,
-      scheduler: scheduler
-    )
-    .register(with: &router)
     self.handlerTable = router.resolve(
       interceptors: InterceptorPipeline.make(
         configuration: configuration,

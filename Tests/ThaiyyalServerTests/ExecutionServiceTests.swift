@@ -51,6 +51,55 @@ struct ExecutionServiceTests {
     }
   }
 
+  @Test("a version run again is decoded once; new limits or a new version decode again")
+  func definitionsDecodedOnce() async throws {
+    try await withTestServer(.inProcess) { server in
+      let fixture = try await Fixture.make(server)
+      let cache = server.application.definitions
+      let workflow = try await fixture.createWorkflow(definition: Definitions.timesInput)
+      for x in 1 ... 3 {
+        let execution = try await fixture.execute(workflow.id, input: #"{"x": \#(x)}"#)
+        #expect(execution.status == .completed)
+        #expect(
+          try JSONParser().parse(execution.resultJson)["final_output"] == .number(Double(x * 10))
+        )
+      }
+      #expect(cache.count == 1)
+      // A new version is another definition; a plan change validates again under new limits.
+      var update = Thaiyyal_V1_UpdateWorkflowRequest()
+      update.workflow.id = workflow.id
+      update.workflow.definitionJson = Definitions.numbers(3)
+      update.updateMask.paths = ["definition_json"]
+      _ = try await fixture.client(.admin).workflows.updateWorkflow(update)
+      #expect(try await fixture.execute(workflow.id).status == .completed)
+      #expect(cache.count == 2)
+      try await fixture.setLimits { $0.maxNodesPerWorkflow = 500 }
+      #expect(try await fixture.execute(workflow.id).status == .completed)
+      #expect(cache.count == 3)
+    }
+  }
+
+  @Test("the definition cache keeps no definition over a quarter of it and empties when full")
+  func definitionCacheBounds() {
+    let cache = DefinitionCache(maxBytes: 1000, maxEntries: 3)
+    let workflow = Workflow(nodes: [], edges: [])
+    func key(_ version: Int64) -> DefinitionCache.Key {
+      DefinitionCache.Key(
+        tenantID: TenantID("t"),
+        workflowID: WorkflowID("w"),
+        version: version,
+        limits: EngineLimits()
+      )
+    }
+    cache.store(workflow, bytes: 251, for: key(1))
+    #expect(cache.count == 0)
+    for version: Int64 in 1 ... 3 { cache.store(workflow, bytes: 250, for: key(version)) }
+    #expect(cache.count == 3)
+    cache.store(workflow, bytes: 250, for: key(4))
+    #expect(cache.count == 1)
+    #expect(cache.workflow(for: key(4)) != nil && cache.workflow(for: key(1)) == nil)
+  }
+
   @Test("a failing run is FAILED with the engine's error; bad input is INVALID_ARGUMENT")
   func failures() async throws {
     try await withTestServer(.unixSocket) { server in

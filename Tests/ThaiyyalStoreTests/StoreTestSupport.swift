@@ -1,5 +1,6 @@
 import Foundation
-import ThaiyyalCore
+// The store is tested as its own caller: these tests make tenant scopes directly.
+@_spi(TenantScopeIssuance) import ThaiyyalCore
 import ThaiyyalTesting
 
 @testable import ThaiyyalStore

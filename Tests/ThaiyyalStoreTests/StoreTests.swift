@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Synchronization
 import Testing
-import ThaiyyalCore
+// The store is tested as its own caller: these tests make tenant scopes directly.
+@_spi(TenantScopeIssuance) import ThaiyyalCore
 import ThaiyyalTesting
 
 @testable import ThaiyyalStore
@@ -91,10 +92,16 @@ struct StoreTests {
   func appendOnly() async throws {
     try await withStore { store, _ in
       let (tenant, _) = try await makeTenant(store, "acme")
-      let context = AuditContext(actorType: .system, actorID: "test", peer: "", requestID: "r1")
+      let context = AuditContext(
+        actorType: .system,
+        actorID: "test",
+        peer: "",
+        requestID: "r1",
+        time: 0
+      )
       try await store.write { tx in
         try tx.scoped(TenantScope(tenant.id)).audit.append(
-          context.entry(tenant: tenant.id, action: "x.y", resourceType: "x", resourceID: "1")
+          context.entry(tenant: tenant.id, .workflowCreated, resourceID: "1")
         )
       }
       await #expect(throws: (any Error).self) {
@@ -171,7 +178,8 @@ struct StoreTests {
         actorType: .operator,
         actorID: "operator:uid=0",
         peer: "unix",
-        requestID: "r"
+        requestID: "r",
+        time: 0
       )
       for (tenant, owner) in [(alpha, alphaOwner), (beta, betaOwner)] {
         try await store.write { tx in
@@ -179,7 +187,7 @@ struct StoreTests {
           try insertExecution(tx.db, tenant: tenant.id, id: "e1", workflow: "w1", input: "1")
           try tx.scoped(TenantScope(tenant.id)).usage.take(.executionsPerDay, limit: -1, now: 0)
           try tx.scoped(TenantScope(tenant.id)).audit.append(
-            context.entry(tenant: tenant.id, action: "t.x", resourceType: "t", resourceID: "1")
+            context.entry(tenant: tenant.id, .tenantUpdated, resourceID: "1")
           )
         }
       }

@@ -24,14 +24,7 @@ public struct WorkflowEngine: Sendable {
       let workflow = try WorkflowDecoder(limits: limits).decode(definition)
       return await run(workflow, input: input)
     } catch {
-      return ExecutionResult(
-        executionID: Self.newExecutionID(),
-        workflowID: nil,
-        nodeResults: [:],
-        finalOutput: nil,
-        errors: [error.problems.first.map(\.message) ?? "invalid workflow"],
-        nodeRuns: []
-      )
+      return .invalid(error)
     }
   }
 
@@ -318,5 +311,20 @@ struct UnsupportedNode: NodeExecutor {
 
   func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     throw NodeFailure("node type \(type) is not supported by this engine yet")
+  }
+}
+
+extension ExecutionResult {
+  /// The result of a definition that failed to load: its error is the first problem, as the
+  /// original reports it.
+  public static func invalid(_ failure: ValidationFailure) -> ExecutionResult {
+    ExecutionResult(
+      executionID: WorkflowEngine.newExecutionID(),
+      workflowID: nil,
+      nodeResults: [:],
+      finalOutput: nil,
+      errors: [failure.problems.first.map(\.message) ?? "invalid workflow"],
+      nodeRuns: []
+    )
   }
 }

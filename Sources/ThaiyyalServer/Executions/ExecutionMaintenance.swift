@@ -11,13 +11,6 @@ struct ExecutionMaintenance: Sendable {
   let clock: WallClock
   let logger: Logger
 
-  static let systemActor = AuditContext(
-    actorType: .system,
-    actorID: "system",
-    peer: "",
-    requestID: ""
-  )
-
   /// Runs found running after this many starts are not re-queued again: each start ended with the
   /// server stopping, so the run may be what stops it.
   static let maxAttempts: Int64 = 2
@@ -33,7 +26,8 @@ struct ExecutionMaintenance: Sendable {
       var jobs: [ExecutionJob] = []
       var count = 0
       for tenant in try tx.tenants.all() {
-        let scoped = tx.scoped(TenantScope(tenant.id))
+        let scope = CrossTenantAccess.scope(of: tenant.id, for: .executionRecovery)
+        let scoped = tx.scoped(scope)
         let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
         for execution in try scoped.executions.unfinished() {
           count += 1
@@ -49,7 +43,9 @@ struct ExecutionMaintenance: Sendable {
             reason: "the server stopped while the execution was \(execution.status.rawValue)",
             at: now
           )
-          if requeued { jobs.append(Self.job(execution.id, tenant: tenant.id, limits: limits)) }
+          if requeued {
+            jobs.append(Self.job(execution.id, scope: scope, limits: limits, input: nil))
+          }
         }
       }
       return (jobs, count)
@@ -79,10 +75,9 @@ struct ExecutionMaintenance: Sendable {
     )
     try scoped.executions.finish(id: execution.id, outcome)
     try scoped.audit.append(
-      systemActor.entry(
+      AuditContext.system(at: now).entry(
         tenant: scoped.tenantID,
-        action: "execution.poisoned",
-        resourceType: "execution",
+        .executionPoisoned,
         resourceID: execution.id.rawValue,
         outcome: .failure,
         reason: "not re-queued after \(execution.attempts) attempts that each ended in a stop"
@@ -115,10 +110,9 @@ struct ExecutionMaintenance: Sendable {
       try scoped.executions.finish(id: id, outcome)
     }
     try scoped.audit.append(
-      systemActor.entry(
+      AuditContext.system(at: now).entry(
         tenant: scoped.tenantID,
-        action: requeue ? "execution.requeued" : "execution.interrupted",
-        resourceType: "execution",
+        requeue ? .executionRequeued : .executionInterrupted,
         resourceID: id.rawValue,
         outcome: requeue ? .success : .failure,
         reason: reason
@@ -137,7 +131,7 @@ struct ExecutionMaintenance: Sendable {
       let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
       guard let days = limits.executionRetentionDays, days >= 0 else { continue }
       let cutoff = now - days * 86_400_000
-      let scope = TenantScope(tenant.id)
+      let scope = CrossTenantAccess.scope(of: tenant.id, for: .executionRetention)
       while true {
         let deleted = try await store.write { tx in
           try tx.scoped(scope).executions.prune(createdBefore: cutoff, limit: batchSize)
@@ -162,13 +156,19 @@ struct ExecutionMaintenance: Sendable {
     return total
   }
 
-  static func job(_ id: ExecutionID, tenant: TenantID, limits: PlanLimits) -> ExecutionJob {
+  static func job(
+    _ id: ExecutionID,
+    scope: TenantScope,
+    limits: PlanLimits,
+    input: JSONValue?
+  ) -> ExecutionJob {
     ExecutionJob(
-      tenantID: tenant,
+      scope: scope,
       executionID: id,
       planLimits: limits,
       limits: EngineLimits(plan: limits),
-      maxConcurrent: Self.count(limits.maxConcurrentExecutions, default: 4)
+      maxConcurrent: Self.count(limits.maxConcurrentExecutions, default: 4),
+      input: input
     )
   }
 

@@ -16,31 +16,22 @@ struct ExecutionRunner: Sendable {
   let isShuttingDown: @Sendable () async -> Bool
   /// Who cancelled a running execution (``ExecutionScheduler/canceller(of:)``).
   let canceller: @Sendable (ExecutionID) async -> AuditContext?
+  /// Decoded definitions of the versions run before.
+  let definitions: DefinitionCache
 
   func run(_ job: ExecutionJob) async {
-    let scope = TenantScope(job.tenantID)
+    let scope = job.scope
     let id = job.executionID
     do {
-      let now = clock.nowMilliseconds()
-      // Load and mark running together: a cancelled or deleted execution is skipped.
-      let loaded = try await store.write { tx -> (ExecutionRecord, String)? in
-        let scoped = tx.scoped(scope)
-        guard let execution = try scoped.executions.find(id: id),
-          let version = try scoped.workflows.version(
-            execution.workflowID,
-            execution.workflowVersion
-          ),
-          let definition = version.definition,
-          try scoped.executions.markRunning(id: id, at: now)
-        else { return nil }
-        return (execution, definition)
+      guard let (execution, workflow) = try await start(job) else { return }
+      let input = try job.input ?? execution.input.map { try JSONParser().parse($0) }
+      let result: ExecutionResult
+      switch workflow {
+      case .success(let workflow):
+        result = await WorkflowEngine(limits: job.limits).run(workflow, input: input)
+      case .failure(let failure):
+        result = .invalid(failure)
       }
-      guard let (execution, definition) = loaded else { return }
-      let input = try execution.input.map { try JSONParser().parse($0) }
-      let result = await WorkflowEngine(limits: job.limits).run(
-        definition: definition,
-        input: input
-      )
       if Task.isCancelled, await isShuttingDown() {
         try await interrupted(id, scope)
         return
@@ -78,6 +69,46 @@ struct ExecutionRunner: Sendable {
       let cancelledBy = cancelled ? await canceller(id) : nil
       try? await record(outcome, id, scope, limits: job.planLimits, cancelledBy: cancelledBy)
     }
+  }
+
+  /// Loads the execution and marks it running, in one transaction (a cancelled or deleted
+  /// execution is skipped: `nil`), and finds its version's decoded definition: from
+  /// ``definitions`` when a run decoded it before, else read and decoded now.
+  private func start(
+    _ job: ExecutionJob
+  ) async throws -> (ExecutionRecord, Result<Workflow, ValidationFailure>)? {
+    let (id, limits, definitions) = (job.executionID, job.limits, self.definitions)
+    let now = clock.nowMilliseconds()
+    let loaded = try await store.write {
+      tx -> (ExecutionRecord, DefinitionCache.Key, Workflow?, String?)? in
+      let scoped = tx.scoped(job.scope)
+      guard let execution = try scoped.executions.find(id: id) else { return nil }
+      let key = DefinitionCache.Key(
+        tenantID: job.tenantID,
+        workflowID: execution.workflowID,
+        version: execution.workflowVersion,
+        limits: limits
+      )
+      let cached = definitions.workflow(for: key)
+      var definition: String?
+      if cached == nil {
+        definition = try scoped.workflows.version(execution.workflowID, execution.workflowVersion)?
+          .definition
+        guard definition != nil else { return nil }
+      }
+      guard try scoped.executions.markRunning(id: id, at: now) else { return nil }
+      return (execution, key, cached, definition)
+    }
+    guard let (execution, key, cached, definition) = loaded else { return nil }
+    if let cached { return (execution, .success(cached)) }
+    let text = definition ?? ""
+    let decoded = Result { () throws(ValidationFailure) in
+      try WorkflowDecoder(limits: limits).decode(text)
+    }
+    if case .success(let workflow) = decoded {
+      definitions.store(workflow, bytes: text.utf8.count, for: key)
+    }
+    return (execution, decoded)
   }
 
   /// A run stopped by the server's shutdown: back to pending, or failed as `interrupted`.
@@ -125,12 +156,7 @@ struct ExecutionRunner: Sendable {
       }
       guard try scoped.executions.finish(id: id, outcome), let cancelledBy else { return }
       try scoped.audit.append(
-        cancelledBy.entry(
-          tenant: scoped.tenantID,
-          action: "execution.cancelled",
-          resourceType: "execution",
-          resourceID: id.rawValue
-        )
+        cancelledBy.entry(tenant: scoped.tenantID, .executionCancelled, resourceID: id.rawValue)
       )
     }
   }

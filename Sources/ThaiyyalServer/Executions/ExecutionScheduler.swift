@@ -3,13 +3,19 @@ import ThaiyyalEngine
 
 /// One accepted execution waiting for, or holding, a worker.
 struct ExecutionJob: Sendable {
-  let tenantID: TenantID
+  /// The tenant the execution was accepted in (or recovered in, at start-up).
+  let scope: TenantScope
   let executionID: ExecutionID
   /// The plan's limits when the execution was accepted, and the engine's limits made of them.
   let planLimits: PlanLimits
   let limits: EngineLimits
   /// The tenant's plan limit on its executions running at once.
   let maxConcurrent: Int
+  /// The run's input as parsed when it was accepted; `nil` when there is none, or when it was
+  /// too large to hold while queued (the runner parses the stored text then).
+  let input: JSONValue?
+
+  var tenantID: TenantID { scope.tenantID }
 }
 
 /// A bounded worker pool fed by one FIFO queue per tenant, served round-robin: a free worker goes

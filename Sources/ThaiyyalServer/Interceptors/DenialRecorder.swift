@@ -14,12 +14,14 @@ import ThaiyyalStore
 struct DenialRecorder: Sendable {
   let store: SQLiteStore
   let tenants: TenantDirectory
+  let clock: WallClock
   private let budget = TokenBuckets<TenantID>()
   private let lines = LogSampler()
 
-  init(store: SQLiteStore, tenants: TenantDirectory) {
+  init(store: SQLiteStore, tenants: TenantDirectory, clock: WallClock) {
     self.store = store
     self.tenants = tenants
+    self.clock = clock
   }
 
   func record(_ context: ServerContext, error: RPCError, tenantHint: TenantID?) async {
@@ -37,16 +39,16 @@ struct DenialRecorder: Sendable {
       tenantID = (try? await tenants.tenant(key))?.id
     }
     guard let tenantID, budget.take(tenantID, rate: 5, burst: 20, now: .now) == nil else { return }
-    let entry = context.auditContext.entry(
+    let entry = context.auditContext(at: clock.nowMilliseconds()).entry(
       tenant: tenantID,
-      action: "auth.denied",
-      resourceType: "method",
+      .authDenied,
       resourceID: context.descriptor.fullName,
       outcome: .denied,
       reason: "\(error.code): \(error.message)"
     )
     do {
-      try await store.write { tx in try tx.scoped(TenantScope(tenantID)).audit.append(entry) }
+      let scope = CrossTenantAccess.scope(of: tenantID, for: .refusedCallAudit)
+      try await store.write { tx in try tx.scoped(scope).audit.append(entry) }
     } catch {
       context.logger.warning(
         "cannot record a refused call in the audit log",

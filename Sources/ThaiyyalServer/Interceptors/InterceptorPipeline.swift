@@ -33,9 +33,15 @@ enum InterceptorPipeline {
           denials: denials
         )
       ),
-      ScopedInterceptor(TenantResolutionInterceptor(directory: tenants)),
+      ScopedInterceptor(
+        TenantResolutionInterceptor(
+          directory: tenants,
+          plans: configuration.plans,
+          clock: configuration.clock
+        )
+      ),
       ScopedInterceptor(AuthorizationInterceptor(policies: AccessPolicies.table, denials: denials)),
-      ScopedInterceptor(RateLimitInterceptor(plans: configuration.plans)),
+      ScopedInterceptor(RateLimitInterceptor()),
     ]
   }
 }

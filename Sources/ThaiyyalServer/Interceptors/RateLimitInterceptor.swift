@@ -9,7 +9,6 @@ import ThaiyyalRPC
 ///
 /// Calls without a tenant (health checks, the operator's platform calls) are not limited.
 struct RateLimitInterceptor: ServerInterceptor {
-  let plans: PlanCatalog
   let buckets = TokenBuckets<TenantID>()
 
   func intercept(
@@ -17,10 +16,10 @@ struct RateLimitInterceptor: ServerInterceptor {
     context: ServerContext,
     next: @escaping RPCHandler
   ) async throws -> [UInt8] {
-    guard let tenant = context.resolvedTenant, context.principal?.isOperator != true else {
+    guard let call = context.tenantCall, !call.principal.isOperator else {
       return try await next(payload, context)
     }
-    let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
+    let (tenant, limits) = (call.tenant, call.limits)
     let rate = limits.rateLimitPerSecond ?? -1
     if rate >= 0 {
       let burst = max(1, limits.rateLimitBurst ?? rate)

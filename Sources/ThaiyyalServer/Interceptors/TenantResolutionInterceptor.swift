@@ -2,14 +2,17 @@ import ThaiyyalCore
 import ThaiyyalProto
 import ThaiyyalRPC
 
-/// Finds the tenant a call acts in: the token's tenant for users (`x-tenant`, when sent, must name
-/// the same tenant), the `x-tenant` metadata (slug or id) for the operator.
+/// Finds the tenant a call acts in and makes the call's ``TenantCall``: the token's tenant for
+/// users (`x-tenant`, when sent, must name the same tenant), the `x-tenant` metadata (slug or id)
+/// for the operator.
 ///
 /// A deleted tenant is invisible to everyone but the operator: `NOT_FOUND`, as if it never existed.
 /// Anonymous calls act in no tenant, whatever `x-tenant` says: a stranger can neither learn which
 /// tenants exist nor spend a tenant's rate limit.
 struct TenantResolutionInterceptor: ServerInterceptor {
   let directory: TenantDirectory
+  let plans: PlanCatalog
+  let clock: WallClock
 
   func intercept(
     payload: [UInt8],
@@ -20,10 +23,12 @@ struct TenantResolutionInterceptor: ServerInterceptor {
     if let requested, requested.utf8.count > 64 {
       throw RPCError(.invalidArgument, "x-tenant is longer than 64 bytes")
     }
-    var context = context
-    switch context.principal {
+    guard let principal = context.principal else { return try await next(payload, context) }
+    let resolved: (Tenant, TenantScope)
+    switch principal {
     case .user(_, let tenantID, _):
-      guard let tenant = try await directory.tenant(tenantID.rawValue), tenant.status != .deleted
+      guard let tenant = try await directory.tenant(tenantID.rawValue),
+        let scope = TenantResolution.scope(of: tenant)
       else {
         throw RPCError(.notFound, "tenant \(requested ?? tenantID.rawValue) not found")
       }
@@ -34,16 +39,25 @@ struct TenantResolutionInterceptor: ServerInterceptor {
           details: [.errorInfo(reason: "TENANT_MISMATCH")]
         )
       }
-      context.resolvedTenant = tenant
-    case nil:
-      break
+      resolved = (tenant, scope)
     case .operator:
-      guard let requested else { break }
-      guard let tenant = try await directory.tenant(requested) else {
+      guard let requested else { return try await next(payload, context) }
+      guard let tenant = try await directory.tenant(requested),
+        let scope = TenantResolution.scope(of: tenant, forOperator: true)
+      else {
         throw RPCError(.notFound, "tenant \(requested) not found")
       }
-      context.resolvedTenant = tenant
+      resolved = (tenant, scope)
     }
+    let (tenant, scope) = resolved
+    var context = context
+    context.tenantCall = TenantCall(
+      tenant: tenant,
+      scope: scope,
+      principal: principal,
+      limits: plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides),
+      audit: context.auditContext(at: clock.nowMilliseconds())
+    )
     return try await next(payload, context)
   }
 }

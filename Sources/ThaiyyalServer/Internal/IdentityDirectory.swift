@@ -16,7 +16,8 @@ final class IdentityDirectory: Sendable {
   /// The user `id` of `tenant`, or `nil` when it does not exist there.
   func user(_ id: UserID, in tenant: TenantID) async throws -> User? {
     let user = try await cache.value(for: id) {
-      try await store.read { tx in try tx.scoped(TenantScope(tenant)).users.find(id: id) }
+      let scope = TenantResolution.scope(ofTokenTenant: tenant)
+      return try await store.read { tx in try tx.scoped(scope).users.find(id: id) }
     }
     // User ids are unique across tenants; a user cached for another tenant is not this tenant's.
     return user?.tenantID == tenant ? user : nil

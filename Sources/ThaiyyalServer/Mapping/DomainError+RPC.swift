@@ -45,6 +45,12 @@ extension DomainError: RPCErrorConvertible {
         "\(violation.quota.rawValue) quota exceeded: \(violation.used) of \(violation.limit) used",
         details: [.errorInfo(reason: "QUOTA_EXCEEDED", metadata: metadata)]
       )
+    case .permissionDenied(let detail, let reason):
+      return RPCError(
+        .permissionDenied,
+        detail,
+        details: reason.map { [.errorInfo(reason: $0)] } ?? []
+      )
     }
   }
 }

@@ -127,7 +127,8 @@ extension Tenant {
 }
 
 extension User {
-  var proto: Thaiyyal_V1_User {
+  /// The user as the API shows it `now`: an active user whose lock has not yet run out is LOCKED.
+  func proto(at now: Int64) -> Thaiyyal_V1_User {
     var proto = Thaiyyal_V1_User()
     proto.id = id.rawValue
     proto.tenantID = tenantID.rawValue
@@ -135,7 +136,7 @@ extension User {
     proto.username = username
     proto.displayName = displayName
     proto.role = role.proto
-    let locked = lockedUntil.map { $0 > Int64(Clock.nowMilliseconds()) } ?? false
+    let locked = lockedUntil.map { $0 > now } ?? false
     proto.status =
       switch status {
       case .active: locked ? .locked : .active

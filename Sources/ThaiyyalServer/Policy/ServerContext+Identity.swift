@@ -7,21 +7,14 @@ enum PrincipalKey: ServerContextKey {
   typealias Value = Principal
 }
 
-/// The tenant the call acts in, set by ``TenantResolutionInterceptor``.
-enum ResolvedTenantKey: ServerContextKey {
-  typealias Value = Tenant
-}
-
 extension ServerContext {
   var principal: Principal? {
     get { self[PrincipalKey.self] }
     set { self[PrincipalKey.self] = newValue }
   }
 
-  var resolvedTenant: Tenant? {
-    get { self[ResolvedTenantKey.self] }
-    set { self[ResolvedTenantKey.self] = newValue }
-  }
+  /// The tenant the chain resolved for the call, if any.
+  var resolvedTenant: Tenant? { tenantCall?.tenant }
 
   /// The caller, or `UNAUTHENTICATED`.
   func requirePrincipal() throws(RPCError) -> Principal {
@@ -29,20 +22,9 @@ extension ServerContext {
     return principal
   }
 
-  /// The tenant the call acts in and its scope, or `FAILED_PRECONDITION` asking for `x-tenant`.
-  func requireTenant() throws(RPCError) -> (tenant: Tenant, scope: TenantScope) {
-    guard let tenant = resolvedTenant else {
-      throw RPCError(
-        .failedPrecondition,
-        "this call acts in one tenant: send its slug or id as x-tenant metadata",
-        details: [.errorInfo(reason: "TENANT_REQUIRED")]
-      )
-    }
-    return (tenant, TenantScope(tenant.id))
-  }
-
-  /// Who did it and from where, for audit entries.
-  var auditContext: AuditContext {
+  /// Who did it, from where and at `time`, for audit entries of calls that act in no resolved
+  /// tenant (the operator's platform calls, refused calls).
+  func auditContext(at time: Int64) -> AuditContext {
     let actorType: AuditEntry.ActorType =
       switch principal {
       case .operator: .operator
@@ -53,7 +35,8 @@ extension ServerContext {
       actorType: actorType,
       actorID: principal?.actorID ?? "anonymous",
       peer: peer.description,
-      requestID: requestID
+      requestID: requestID,
+      time: time
     )
   }
 }

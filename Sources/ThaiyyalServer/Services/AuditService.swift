@@ -5,13 +5,12 @@ import ThaiyyalStore
 
 /// `thaiyyal.v1.AuditService`: reads a tenant's append-only audit log, newest first.
 struct AuditService: Thaiyyal_V1_AuditService.ServiceProtocol {
-  let store: SQLiteStore
+  let log: AuditLog
 
   func listAuditLogs(
     request: Thaiyyal_V1_ListAuditLogsRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_ListAuditLogsResponse {
-    let (_, scope) = try context.requireTenant()
     let page = try PageToken.page(size: request.pageSize, token: request.pageToken)
     var filter = AuditRepository.Filter()
     filter.action = request.action.isEmpty ? nil : request.action
@@ -26,9 +25,7 @@ struct AuditService: Thaiyyal_V1_AuditService.ServiceProtocol {
     }
     if request.hasStartTime { filter.from = request.startTime.milliseconds }
     if request.hasEndTime { filter.until = request.endTime.milliseconds }
-    let result = try await store.read { [filter] tx in
-      try tx.scoped(scope).audit.list(filter, page: page)
-    }
+    let result = try await log.list(filter, page: page, in: context.requireTenantCall())
     var response = Thaiyyal_V1_ListAuditLogsResponse()
     response.entries = result.items.map(\.proto)
     response.nextPageToken = PageToken.encode(result.nextCursor)
@@ -39,11 +36,6 @@ struct AuditService: Thaiyyal_V1_AuditService.ServiceProtocol {
     request: Thaiyyal_V1_GetAuditLogRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_AuditLog {
-    let (_, scope) = try context.requireTenant()
-    let id = request.id
-    guard let entry = try await store.read({ tx in try tx.scoped(scope).audit.find(id: id) }) else {
-      throw DomainError.notFound(resource: "audit entry", id: String(id.prefix(64)))
-    }
-    return entry.proto
+    try await log.entry(request.id, in: context.requireTenantCall()).proto
   }
 }

@@ -5,67 +5,45 @@ import ThaiyyalProto
 import ThaiyyalRPC
 import ThaiyyalStore
 
-/// `thaiyyal.v1.ExecutionService`: runs of the caller's tenant's workflows.
-///
-/// An accepted execution is stored (pending, with the day's quota taken) before the call returns,
-/// then runs on the shared ``ExecutionScheduler``. Executions of workflows the caller may not see
-/// do not exist for the caller (NOT_FOUND).
+/// `thaiyyal.v1.ExecutionService`: runs of the caller's tenant's workflows. Checks the messages
+/// (the run input parsed once, here) and maps them to ``Executions``, which owns the rules.
 struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
-  let store: SQLiteStore
-  let plans: PlanCatalog
-  let clock: WallClock
-  let scheduler: ExecutionScheduler
+  let executions: Executions
 
   /// The largest input a run may be given.
   static let maxInputBytes = 1 << 20
+  /// The most a page of executions with results carries, under the 4 MiB message limit.
+  static let maxListResponseBytes = 3 << 20
 
   func executeWorkflow(
     request: Thaiyyal_V1_ExecuteWorkflowRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Execution {
-    let (_, scope) = try context.requireTenant()
-    let accepted = try await accept(
-      workflowID: request.workflowID,
-      version: request.version,
-      inputJSON: request.inputJson,
-      trigger: request.trigger,
-      context
-    )
-    await scheduler.waitUntilFinished(accepted.id)
-    try Task.checkCancellation()
-    return try await execution(accepted.id, scope).proto
+    let call = try context.requireTenantCall()
+    let accepted = try await executions.accept(Self.runRequest(request), in: call)
+    return try await executions.finished(accepted.id, in: call).proto
   }
 
   func startExecution(
     request: Thaiyyal_V1_StartExecutionRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Execution {
-    try await accept(
-      workflowID: request.workflowID,
-      version: request.version,
-      inputJSON: request.inputJson,
-      trigger: request.trigger,
-      context
-    ).proto
+    let call = try context.requireTenantCall()
+    return try await executions.accept(Self.runRequest(request), in: call).proto
   }
 
   func getExecution(
     request: Thaiyyal_V1_GetExecutionRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Execution {
-    let (_, scope) = try context.requireTenant()
     let id = try Self.executionID(request.id)
-    let viewer = WorkflowRules.viewer(context)
-    return try await store.read { tx in
-      try Self.visibleExecution(id, viewer, tx.scoped(scope))
-    }.proto
+    return try await executions.execution(id, in: context.requireTenantCall()).proto
   }
 
   func listExecutions(
     request: Thaiyyal_V1_ListExecutionsRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_ListExecutionsResponse {
-    let (_, scope) = try context.requireTenant()
     let page = try PageToken.page(size: request.pageSize, token: request.pageToken)
     var filter = ExecutionRepository.Filter()
     var violations = Violations()
@@ -87,11 +65,7 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     filter.from = request.hasStartTime ? request.startTime.milliseconds : nil
     filter.until = request.hasEndTime ? request.endTime.milliseconds : nil
     filter.withPayloads = request.includeResults
-    filter.viewer = WorkflowRules.viewer(context)
-    let query = filter
-    let result = try await store.read { tx in
-      try tx.scoped(scope).executions.list(query, page: page)
-    }
+    let result = try await executions.list(filter, page: page, in: context.requireTenantCall())
     // With results, a page also ends before the response would pass `maxListResponseBytes`
     // (each execution alone fits: see ExecutionResultLimits), so no page is too large to send.
     var items = result.items[...]
@@ -115,105 +89,34 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     return response
   }
 
-  /// The most a page of executions with results carries, under the 4 MiB message limit.
-  static let maxListResponseBytes = 3 << 20
-
   func cancelExecution(
     request: Thaiyyal_V1_CancelExecutionRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Execution {
-    let (tenant, scope) = try context.requireTenant()
     let id = try Self.executionID(request.id)
-    let viewer = WorkflowRules.viewer(context)
-    let current = try await store.read { tx in
-      try Self.visibleExecution(id, viewer, tx.scoped(scope))
-    }
-    guard !current.status.isFinished else { throw Self.finished(current) }
-    let audit = context.auditContext
-    let now = clock.nowMilliseconds()
-    switch await scheduler.cancel(id, by: audit) {
-    case .running:
-      // The run stops inside its current node and records the cancellation with its audit entry
-      // (as this caller); wait for that, briefly.
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await scheduler.waitUntilFinished(id) }
-        group.addTask { try await Task.sleep(for: .seconds(5)) }
-        _ = try await group.next()
-        group.cancelAll()
-      }
-      let ended = try await store.read { tx in try tx.scoped(scope).executions.find(id: id) }
-      guard let ended else { throw DomainError.notFound(resource: "execution", id: id.rawValue) }
-      // It finished by itself before the cancellation reached it.
-      if ended.status.isFinished && ended.status != .cancelled { throw Self.finished(ended) }
-      return ended.proto
-    case .queued, .unknown:
-      // The outcome and its audit entry in one transaction; a run that finished in the meantime
-      // is not reported, nor audited, as cancelled.
-      return try await store.write { tx in
-        let scoped = tx.scoped(scope)
-        let cancelled = try scoped.executions.finish(
-          id: id,
-          ExecutionOutcome(
-            status: .cancelled,
-            result: nil,
-            error: "cancelled",
-            nodesExecuted: 0,
-            nodeRuns: nil,
-            finishedAt: now
-          )
-        )
-        guard let execution = try scoped.executions.find(id: id) else {
-          throw DomainError.notFound(resource: "execution", id: id.rawValue)
-        }
-        guard cancelled else { throw Self.finished(execution) }
-        try scoped.audit.append(
-          audit.entry(
-            tenant: tenant.id,
-            action: "execution.cancelled",
-            resourceType: "execution",
-            resourceID: id.rawValue
-          )
-        )
-        return execution
-      }.proto
-    }
+    return try await executions.cancel(id, in: context.requireTenantCall()).proto
   }
 
-  /// CancelExecution of a run that already finished.
-  static func finished(_ execution: ExecutionRecord) -> DomainError {
-    .failedPrecondition(
-      reason: "EXECUTION_FINISHED",
-      detail: "execution \(execution.id.rawValue) already finished (\(execution.status.rawValue))"
-    )
-  }
+  // MARK: Mapping
 
-  // MARK: Accepting
-
-  /// Checks the request, holds a queue place, stores the pending execution (taking the day's
-  /// quota, counting it on its workflow and auditing it, in one transaction) and queues it.
-  private func accept(
-    workflowID rawWorkflowID: String,
-    version: Int64,
-    inputJSON: String,
-    trigger protoTrigger: Thaiyyal_V1_Trigger,
-    _ context: ServerContext
-  ) async throws -> ExecutionRecord {
-    let (tenant, scope) = try context.requireTenant()
-    let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
-    let workflowID = try WorkflowRules.workflowID(rawWorkflowID)
+  /// A run request with every field checked and the input parsed.
+  static func runRequest(_ message: some RunMessage) throws -> Executions.RunRequest {
+    let (version, inputJSON, trigger) = (message.version, message.inputJson, message.trigger)
+    let id = try WorkflowRules.workflowID(message.workflowID)
     var violations = Violations()
     violations.check(version >= 0, "version", "must not be negative")
     violations.check(
-      inputJSON.utf8.count <= Self.maxInputBytes,
+      inputJSON.utf8.count <= maxInputBytes,
       "input_json",
-      "larger than \(Self.maxInputBytes) bytes"
+      "larger than \(maxInputBytes) bytes"
     )
-    let trigger = protoTrigger == .unspecified ? .api : ExecutionRecord.Trigger(protoTrigger)
-    violations.check(trigger != nil, "trigger", "unknown value")
+    let mapped = trigger == .unspecified ? .api : ExecutionRecord.Trigger(trigger)
+    violations.check(mapped != nil, "trigger", "unknown value")
     try violations.throwIfAny()
+    var input: JSONValue?
     if !inputJSON.isEmpty {
       do {
-        _ = try JSONParser().parse(inputJSON)
+        input = try JSONParser().parse(inputJSON)
       } catch {
         throw RPCError(
           .invalidArgument,
@@ -222,72 +125,14 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
         )
       }
     }
-
-    let maxQueued = ExecutionMaintenance.count(limits.maxQueuedExecutions, default: 100)
-    switch await scheduler.reserve(tenant.id, maxQueued: maxQueued) {
-    case .reserved:
-      break
-    case .queueFull:
-      throw RPCError.retryLater(
-        "the tenant's execution queue is full (\(maxQueued) waiting); retry later",
-        reason: "QUEUE_FULL",
-        metadata: ["limit": String(maxQueued)],
-        after: .seconds(1)
-      )
-    case .stopping:
-      throw RPCError(.unavailable, "the server is shutting down; retry on another or later")
-    }
-    let viewer = WorkflowRules.viewer(context)
-    let actor = try context.requirePrincipal().actorID
-    let audit = context.auditContext
-    let now = clock.nowMilliseconds()
-    let id = ExecutionID.generate()
-    let execution: ExecutionRecord
-    do {
-      execution = try await store.write { tx in
-        let scoped = tx.scoped(scope)
-        let workflow = try WorkflowService.visibleWorkflow(workflowID, viewer, scoped.workflows)
-        let number = version == 0 ? workflow.latestVersion : version
-        guard try scoped.workflows.version(workflowID, number) != nil else {
-          throw DomainError.notFound(
-            resource: "workflow version",
-            id: "\(workflowID.rawValue)@\(number)"
-          )
-        }
-        let execution = ExecutionRecord(
-          tenantID: tenant.id,
-          id: id,
-          workflowID: workflowID,
-          workflowVersion: number,
-          trigger: trigger!,
-          input: inputJSON.isEmpty ? nil : inputJSON,
-          createdBy: actor,
-          createdAt: now
-        )
-        try scoped.executions.create(execution, limits: limits, now: now)
-        var changes = AuditChanges()
-        changes.set("workflow_id", new: workflowID.rawValue)
-        changes.set("version", new: number)
-        try scoped.audit.append(
-          audit.entry(
-            tenant: tenant.id,
-            action: "execution.created",
-            resourceType: "execution",
-            resourceID: id.rawValue,
-            changesJSON: changes.json
-          )
-        )
-        return execution
-      }
-    } catch {
-      await scheduler.release(tenant.id)
-      throw error
-    }
-    await scheduler.enqueue(ExecutionMaintenance.job(id, tenant: tenant.id, limits: limits))
-    return execution
+    return Executions.RunRequest(
+      workflowID: id,
+      version: version,
+      inputJSON: inputJSON,
+      input: input,
+      trigger: mapped!
+    )
   }
-
-  // MARK: Helpers
 
   static func executionID(_ text: String) throws(DomainError) -> ExecutionID {
     guard UUIDv7.isValid(text) else {
@@ -295,25 +140,15 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     }
     return ExecutionID(text)
   }
-
-  /// An execution whose workflow the viewer may see; NOT_FOUND otherwise.
-  static func visibleExecution(
-    _ id: ExecutionID,
-    _ viewer: WorkflowViewer,
-    _ scoped: ScopedRepositories
-  ) throws -> ExecutionRecord {
-    guard let execution = try scoped.executions.find(id: id),
-      try scoped.workflows.find(id: execution.workflowID)?.isVisible(to: viewer) ?? false
-    else {
-      throw DomainError.notFound(resource: "execution", id: id.rawValue)
-    }
-    return execution
-  }
-
-  private func execution(_ id: ExecutionID, _ scope: TenantScope) async throws -> ExecutionRecord {
-    guard
-      let execution = try await store.read({ tx in try tx.scoped(scope).executions.find(id: id) })
-    else { throw DomainError.notFound(resource: "execution", id: id.rawValue) }
-    return execution
-  }
 }
+
+/// The fields ExecuteWorkflow and StartExecution share.
+protocol RunMessage {
+  var workflowID: String { get }
+  var version: Int64 { get }
+  var inputJson: String { get }
+  var trigger: Thaiyyal_V1_Trigger { get }
+}
+
+extension Thaiyyal_V1_ExecuteWorkflowRequest: RunMessage {}
+extension Thaiyyal_V1_StartExecutionRequest: RunMessage {}

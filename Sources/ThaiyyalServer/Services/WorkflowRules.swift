@@ -1,9 +1,12 @@
+import SwiftProtobuf
 import ThaiyyalCore
 import ThaiyyalEngine
 import ThaiyyalProto
 import ThaiyyalRPC
+import ThaiyyalStore
 
-/// Checks shared by the workflow and execution services: ids, visibility, definitions.
+/// Checks of workflow messages, shared by the workflow and execution services: ids, fields,
+/// filters and definitions.
 enum WorkflowRules {
   static let maxNameLength = 200
   static let maxDescriptionLength = 4000
@@ -11,14 +14,6 @@ enum WorkflowRules {
   static let maxTagLength = 64
   static let maxCategoryLength = 100
   static let maxChangeDescriptionLength = 1000
-
-  /// Who the caller is for visibility: the operator, admins and owners see everything.
-  static func viewer(_ context: ServerContext) -> WorkflowViewer {
-    switch context.principal {
-    case .user(let id, _, let role)?: .user(id: id.rawValue, role: role)
-    default: .everything
-    }
-  }
 
   /// A workflow id from a request; anything that is not one answers NOT_FOUND like a missing id.
   static func workflowID(_ text: String) throws(DomainError) -> WorkflowID {
@@ -108,5 +103,83 @@ enum WorkflowRules {
         details: [.badRequest(problems)]
       )
     }
+  }
+
+  /// The filter a list request asks for, every field checked.
+  static func filter(
+    _ request: Thaiyyal_V1_ListWorkflowsRequest
+  ) throws(RPCError) -> WorkflowRepository.Filter {
+    var filter = WorkflowRepository.Filter()
+    var violations = Violations()
+    violations.check(request.tag.count <= maxTagLength, "tag", "too long")
+    violations.check(request.category.count <= maxCategoryLength, "category", "too long")
+    violations.check(request.namePrefix.count <= maxNameLength, "name_prefix", "too long")
+    violations.check(request.createdBy.utf8.count <= 64, "created_by", "too long")
+    if request.visibility != .unspecified {
+      filter.visibility = WorkflowRecord.Visibility(request.visibility)
+      violations.check(filter.visibility != nil, "visibility", "unknown value")
+    }
+    switch request.orderBy {
+    case .unspecified, .updateTimeDesc: filter.order = .updatedDescending
+    case .nameAsc: filter.order = .nameAscending
+    default: violations.check(false, "order_by", "unknown value")
+    }
+    try violations.throwIfAny()
+    filter.tag = request.tag.isEmpty ? nil : request.tag
+    filter.category = request.category.isEmpty ? nil : request.category
+    filter.createdBy = request.createdBy.isEmpty ? nil : request.createdBy
+    filter.published = request.hasPublished ? request.published : nil
+    filter.namePrefix = request.namePrefix
+    return filter
+  }
+
+  /// The edit an update request asks for, every field checked and a new definition valid under
+  /// `limits`.
+  static func edit(
+    _ request: Thaiyyal_V1_UpdateWorkflowRequest,
+    limits: EngineLimits
+  ) throws(RPCError) -> Workflows.Edit {
+    let paths = Set(request.updateMask.paths)
+    let fields: Set = ["name", "description", "tags", "category", "visibility", "definition_json"]
+    var violations = Violations()
+    violations.check(!paths.isEmpty, "update_mask", "names no field")
+    for path in paths.subtracting(fields).sorted() {
+      violations.check(false, "update_mask", "\(path) cannot be updated")
+    }
+    let given = request.workflow
+    var edit = Workflows.Edit()
+    if paths.contains("name") {
+      checkName(given.name, field: "workflow.name", &violations)
+      edit.name = given.name
+    }
+    edit.description = paths.contains("description") ? given.description_p : nil
+    edit.tags = paths.contains("tags") ? given.tags : nil
+    edit.category = paths.contains("category") ? given.category : nil
+    checkDescriptive(
+      description: edit.description,
+      tags: edit.tags,
+      category: edit.category,
+      prefix: "workflow.",
+      &violations
+    )
+    if paths.contains("visibility") {
+      edit.visibility = WorkflowRecord.Visibility(given.visibility)
+      violations.check(edit.visibility != nil, "workflow.visibility", "unknown value")
+    }
+    violations.check(
+      request.changeDescription.count <= maxChangeDescriptionLength,
+      "change_description",
+      "too long"
+    )
+    violations.check(request.expectedVersion >= 0, "expected_version", "must not be negative")
+    try violations.throwIfAny()
+    if paths.contains("definition_json") {
+      try requireValid(given.definitionJson, limits: limits, field: "workflow.definition_json")
+      edit.definition = given.definitionJson
+    }
+    edit.changeDescription = request.changeDescription
+    edit.etag = request.etag
+    edit.expectedVersion = request.expectedVersion
+    return edit
   }
 }

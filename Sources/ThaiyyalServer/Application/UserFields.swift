@@ -2,23 +2,7 @@ import Foundation
 import ThaiyyalCore
 
 /// Field rules for users, shared by tenant creation (the first owner) and the user service.
-enum UserRules {
-  /// The audit entry of a new user (email, username, role), written in the transaction that
-  /// creates it.
-  static func createdEntry(_ user: User, by audit: AuditContext) -> AuditEntry {
-    var changes = AuditChanges()
-    changes.set("email", new: user.email)
-    changes.set("username", new: user.username)
-    changes.set("role", new: user.role.rawValue)
-    return audit.entry(
-      tenant: user.tenantID,
-      action: "user.created",
-      resourceType: "user",
-      resourceID: user.id.rawValue,
-      changesJSON: changes.json
-    )
-  }
-
+enum UserFields {
   static func checkEmail(_ email: String, field: String, _ violations: inout Violations) {
     let parts = email.split(separator: "@", omittingEmptySubsequences: false)
     violations.check(
@@ -38,5 +22,9 @@ enum UserRules {
       field,
       "must be 1 to 64 letters, digits, '.', '_' or '-'"
     )
+  }
+
+  static func checkDisplayName(_ name: String, field: String, _ violations: inout Violations) {
+    violations.check(name.count <= 200, field, "must be at most 200 characters")
   }
 }
