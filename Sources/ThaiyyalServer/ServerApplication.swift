@@ -28,14 +28,15 @@ public final class ServerApplication: Service, Sendable {
   /// The database, open and migrated.
   public let store: SQLiteStore
   let scheduler: ExecutionScheduler
+  let runner: ExecutionRunner
   let maintenance: ExecutionMaintenance
   /// Password hashing, on its own threads; see ``BlockingWork``.
   let blocking: BlockingWork
   /// Decoded definitions of the versions run so far.
   let definitions = DefinitionCache()
 
-  /// Creates the data directory if needed, opens and migrates the database, and recovers
-  /// executions a previous run left unfinished (failed as `interrupted`, or re-queued).
+  /// Creates the data directory if needed, opens and migrates the database, and wires the
+  /// services; nothing runs until ``run()``.
   ///
   /// - Throws: ``StoreError`` when the database cannot be opened or a migration was tampered with.
   public init(configuration: ServerConfiguration, logger: Logger) async throws {
@@ -75,10 +76,7 @@ public final class ServerApplication: Service, Sendable {
       logger: logger
     )
     self.maintenance = maintenance
-    let requeued = try await maintenance.recoverInterrupted(
-      requeue: configuration.requeueInterruptedExecutions
-    )
-    let runner = ExecutionRunner(
+    self.runner = ExecutionRunner(
       store: store,
       clock: configuration.clock,
       logger: logger,
@@ -87,9 +85,6 @@ public final class ServerApplication: Service, Sendable {
       canceller: { await scheduler.canceller(of: $0) },
       definitions: definitions
     )
-    await scheduler.start { job in await runner.run(job) }
-    for job in requeued { await scheduler.enqueue(job, reserved: false) }
-
     // Hashed on the hashing threads: scrypt takes tens of milliseconds (more in a debug build)
     // and must not hold a thread of the pool that serves calls.
     let passwords = Passwords(hasher: hasher, blocking: blocking)
@@ -179,51 +174,59 @@ public final class ServerApplication: Service, Sendable {
     try await listening.value
   }
 
+  /// Recovers the executions a previous process left unfinished (failed as `interrupted`, or
+  /// re-queued) before anything serves, then runs the execution workers, retention and the
+  /// transport until graceful shutdown, which stops them in reverse order: the transport drains
+  /// its calls, then running executions get the drain timeout to finish.
   public func run() async throws {
-    let transport = TTRPCServer(
-      table: handlerTable,
-      configuration: configuration.transport,
-      logger: logger
-    )
     defer { try? store.close() }
+    defer { blocking.shutdown() }
+    let recovered: [ExecutionJob]
     do {
-      let bound = try await transport.start(listeningOn: try configuration.listenAddresses())
-      listening.resolve(.success(bound))
-      logger.info(
-        "thaiyyal \(ServerVersion.current) serving",
-        metadata: ["data-dir": "\(configuration.dataDirectory)"]
+      recovered = try await maintenance.recoverInterrupted(
+        requeue: configuration.requeueInterruptedExecutions
       )
     } catch {
       listening.resolve(.failure(error))
       throw error
     }
-
-    let retention = Task { [maintenance, configuration, logger] in
-      while !Task.isCancelled {
-        try? await Task.sleep(for: configuration.retentionInterval)
-        guard !Task.isCancelled else { break }
-        do {
-          try await maintenance.pruneExpired(batchSize: configuration.retentionBatchSize)
-        } catch {
-          logger.error("pruning executions failed", metadata: ["error": "\(error)"])
-        }
-      }
+    let parts = ServiceGroup(
+      configuration: ServiceGroupConfiguration(
+        services: [
+          ServiceGroupConfiguration.ServiceConfiguration(
+            service: ExecutionWorkers(
+              scheduler: scheduler,
+              runner: runner,
+              recovered: recovered,
+              grace: configuration.transport.drainTimeout
+            )
+          ),
+          ServiceGroupConfiguration.ServiceConfiguration(
+            service: RetentionService(
+              maintenance: maintenance,
+              interval: configuration.retentionInterval,
+              batchSize: configuration.retentionBatchSize,
+              logger: logger
+            )
+          ),
+          ServiceGroupConfiguration.ServiceConfiguration(
+            service: TransportService(
+              table: handlerTable,
+              configuration: configuration,
+              health: health,
+              listening: listening,
+              logger: logger
+            )
+          ),
+        ],
+        logger: logger
+      )
+    )
+    try await withGracefulShutdownHandler {
+      try await parts.run()
+    } onGracefulShutdown: {
+      Task { await parts.triggerGracefulShutdown() }
     }
-    defer { retention.cancel() }
-
-    do {
-      try await gracefulShutdown()
-      logger.info("draining in-flight calls")
-      health.beginDraining()
-      await transport.shutdown(graceful: true)
-      await scheduler.shutdown(grace: configuration.transport.drainTimeout)
-      blocking.shutdown()
-      logger.info("stopped")
-    } catch {
-      await transport.shutdown(graceful: false)
-      await scheduler.shutdown(grace: .zero)
-      blocking.shutdown()
-      throw error
-    }
+    logger.info("stopped")
   }
 }

@@ -106,27 +106,8 @@ public func withTestServer<T: Sendable>(
     ProcessInfo.processInfo.environment["THAIYYAL_TEST_LOG"] == "1" ? .debug : .critical
   let application = try await ServerApplication(configuration: configuration, logger: logger)
 
-  if transport == .inProcess {
-    let result: Result<T, any Error>
-    do {
-      result = .success(
-        try await body(
-          TestServer(
-            application: application,
-            addresses: [],
-            dataDirectory: directory.path,
-            transport: transport
-          )
-        )
-      )
-    } catch {
-      result = .failure(error)
-    }
-    await application.stopExecutions(grace: .zero)
-    try auditor.check()
-    return try result.get()
-  }
-
+  // Every transport runs the whole application (recovery, workers, retention, listeners), as
+  // `serve` does; in-process calls then go straight to its handler table.
   let group = ServiceGroup(services: [application], logger: logger)
   return try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
@@ -135,7 +116,7 @@ public func withTestServer<T: Sendable>(
       let addresses = try await application.listeningAddresses()
       let server = TestServer(
         application: application,
-        addresses: addresses,
+        addresses: transport == .inProcess ? [] : addresses,
         dataDirectory: directory.path,
         transport: transport
       )
@@ -143,6 +124,7 @@ public func withTestServer<T: Sendable>(
     } catch {
       result = .failure(error)
     }
+    if transport == .inProcess { await application.stopExecutions(grace: .zero) }
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
     try auditor.check()

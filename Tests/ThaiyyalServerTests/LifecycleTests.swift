@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+import ThaiyyalTesting
+
+@testable import ThaiyyalServer
+
+/// The server's parts start in `run()`, never in an initialiser, and stop on graceful shutdown.
+@Suite("Lifecycle")
+struct LifecycleTests {
+  @Test("making the application binds nothing and runs nothing; run() serves; shutdown stops it")
+  func nothingStartsInInit() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    var configuration = ServerConfiguration()
+    configuration.dataDirectory = directory.path
+    configuration.socketPath = directory.path + "/s.sock"
+    configuration.passwordHashCost = 10
+    let application = try await ServerApplication(
+      configuration: configuration,
+      logger: Logger(label: "test")
+    )
+    #expect(!FileManager.default.fileExists(atPath: directory.path + "/s.sock"))
+    #expect(await application.scheduler.isStopping == false)
+    #expect(await application.executionLoad() == (0, 0))
+
+    let group = ServiceGroup(services: [application], logger: Logger(label: "test"))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+      tasks.addTask { try await group.run() }
+      let addresses = try await application.listeningAddresses()
+      #expect(addresses.count == 1)
+      #expect(FileManager.default.fileExists(atPath: directory.path + "/s.sock"))
+      await group.triggerGracefulShutdown()
+      try await tasks.waitForAll()
+    }
+    #expect(!FileManager.default.fileExists(atPath: directory.path + "/s.sock"))
+    #expect(await application.scheduler.isStopping)
+  }
+}
