@@ -98,12 +98,21 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
+    // `thaiyyal bench`: benchmarks that start the binary as their server and print figures.
+    .target(
+      name: "ThaiyyalBenchmarks",
+      dependencies: [
+        "ThaiyyalClient", "ThaiyyalTransport", "ThaiyyalProto", "ThaiyyalRPC", "ThaiyyalEngine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
     // The one binary: `serve` and the client commands. Only it bootstraps logging.
     .executableTarget(
       name: "thaiyyal",
       dependencies: [
         "ThaiyyalServer", "ThaiyyalClient", "ThaiyyalTransport", "ThaiyyalProto", "ThaiyyalRPC",
-        "ThaiyyalEngine", "ThaiyyalCore",
+        "ThaiyyalEngine", "ThaiyyalCore", "ThaiyyalBenchmarks",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ThaiyyalBenchmarks
 import ThaiyyalServer
 
 /// The one binary: `serve` runs the server; every other command is a client of a running server.

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import SwiftProtobuf
 import Synchronization
@@ -8,8 +8,13 @@ import ThaiyyalRPC
 import ThaiyyalTransport
 
 /// `thaiyyal bench`: benchmarks that print figures. Build with `-c release` for real numbers.
-struct BenchCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
+///
+/// A module of its own so that measuring code never ships inside the server's modules; the
+/// binary mounts it as a subcommand, and the benchmarks start that same binary as their server.
+public struct BenchCommand: AsyncParsableCommand {
+  public init() {}
+
+  public static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Run benchmarks (use a release build).",
     subcommands: [
