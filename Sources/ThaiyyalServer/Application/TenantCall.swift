@@ -14,11 +14,14 @@ struct TenantCall: Sendable {
   let principal: Principal
   /// The plan's limits with the tenant's overrides.
   let limits: PlanLimits
-  /// Who, from where and when, for the call's audit entries.
-  let audit: AuditContext
-
   /// When the call was made (milliseconds since the epoch).
-  var now: Int64 { audit.time }
+  let now: Int64
+  /// The call as it arrived: its peer and request id are formatted only when an audit entry is
+  /// written, so reads never pay for them.
+  let context: ServerContext
+
+  /// Who, from where and when, for the call's audit entries.
+  var audit: AuditContext { context.auditContext(at: now) }
   var actorID: String { principal.actorID }
 
   /// The calling user, `nil` for the operator.

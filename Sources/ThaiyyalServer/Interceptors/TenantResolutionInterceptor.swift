@@ -56,7 +56,8 @@ struct TenantResolutionInterceptor: ServerInterceptor {
       scope: scope,
       principal: principal,
       limits: plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides),
-      audit: context.auditContext(at: clock.nowMilliseconds())
+      now: clock.nowMilliseconds(),
+      context: context
     )
     return try await next(payload, context)
   }
