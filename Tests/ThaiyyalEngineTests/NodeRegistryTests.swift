@@ -11,8 +11,7 @@ struct NodeRegistryTests {
     #expect(NodeRegistry.all.count == NodeRegistry.types.count)
     #expect(NodeRegistry.types.count == 41)
     for type in NodeRegistry.all {
-      let definition =
-        #"{"nodes": [{"id": "a", "type": "\#(type.name)", "data": {}}], "edges": []}"#
+      let definition = #"{"nodes": [{"id": "a", "type": "\#(type.name)", "data": {}}], "edges": []}"#
       let problems: [ValidationProblem]
       do {
         _ = try WorkflowDecoder().decode(definition)
