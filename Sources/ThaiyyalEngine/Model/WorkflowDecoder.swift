@@ -138,7 +138,7 @@ public struct WorkflowDecoder {
       )
       return node
     }
-    guard let nodeType = NodeRegistry.types[type] else {
+    guard NodeTypes.known.contains(type) else {
       problems.append(
         ValidationProblem(
           field: "nodes[\(id)].type",
@@ -147,12 +147,18 @@ public struct WorkflowDecoder {
       )
       return node
     }
-    if let refusal = nodeType.refusal {
-      problems.append(ValidationProblem(field: "nodes[\(id)].type", message: refusal))
+    if type == "http" {
+      problems.append(
+        ValidationProblem(
+          field: "nodes[\(id)].type",
+          message:
+            "HTTP requests are not allowed (AllowHTTP=false): HTTP nodes are disabled on this server"
+        )
+      )
     }
     guard let data else { return node }
     let prefix = "failed to parse payload: failed to unmarshal data for node \(id) (type \(type)): "
-    for (key, kind) in nodeType.fields {
+    for (key, kind) in NodeTypes.fieldKinds[type] ?? [:] {
       if let value = data[key], !kind.accepts(value) {
         problems.append(
           ValidationProblem(
@@ -163,7 +169,7 @@ public struct WorkflowDecoder {
         )
       }
     }
-    if let missing = nodeType.requires?.unmet(in: data) {
+    if let missing = NodeTypes.missingRequiredField(type: type, data: data) {
       problems.append(
         ValidationProblem(
           field: "nodes[\(id)].data",
