@@ -69,10 +69,7 @@ struct Accounts: Sendable {
 
   /// A user of the call's tenant; NOT_FOUND for anything else, including malformed ids.
   func user(_ id: String, in call: TenantCall) async throws -> User {
-    guard UUIDv7.isValid(id) else {
-      throw DomainError.notFound(resource: "user", id: String(id.prefix(64)))
-    }
-    let userID = UserID(id)
+    let userID = try UserID(requested: id)
     let found = try await store.read { tx in try tx.scoped(call.scope).users.find(id: userID) }
     guard let found else { throw DomainError.notFound(resource: "user", id: id) }
     return found

@@ -36,7 +36,7 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     request: Thaiyyal_V1_GetExecutionRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Execution {
-    let id = try Self.executionID(request.id)
+    let id = try ExecutionID(requested: request.id)
     return try await executions.execution(id, in: context.requireTenantCall()).proto
   }
 
@@ -93,7 +93,7 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     request: Thaiyyal_V1_CancelExecutionRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Execution {
-    let id = try Self.executionID(request.id)
+    let id = try ExecutionID(requested: request.id)
     return try await executions.cancel(id, in: context.requireTenantCall()).proto
   }
 
@@ -102,7 +102,7 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
   /// A run request with every field checked and the input parsed.
   static func runRequest(_ message: some RunMessage) throws -> Executions.RunRequest {
     let (version, inputJSON, trigger) = (message.version, message.inputJson, message.trigger)
-    let id = try WorkflowRules.workflowID(message.workflowID)
+    let id = try WorkflowID(requested: message.workflowID)
     var violations = Violations()
     violations.check(version >= 0, "version", "must not be negative")
     violations.check(
@@ -134,12 +134,6 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     )
   }
 
-  static func executionID(_ text: String) throws(DomainError) -> ExecutionID {
-    guard UUIDv7.isValid(text) else {
-      throw DomainError.notFound(resource: "execution", id: String(text.prefix(64)))
-    }
-    return ExecutionID(text)
-  }
 }
 
 /// The fields ExecuteWorkflow and StartExecution share.

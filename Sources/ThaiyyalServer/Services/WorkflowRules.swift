@@ -15,14 +15,6 @@ enum WorkflowRules {
   static let maxCategoryLength = 100
   static let maxChangeDescriptionLength = 1000
 
-  /// A workflow id from a request; anything that is not one answers NOT_FOUND like a missing id.
-  static func workflowID(_ text: String) throws(DomainError) -> WorkflowID {
-    guard UUIDv7.isValid(text) else {
-      throw DomainError.notFound(resource: "workflow", id: String(text.prefix(64)))
-    }
-    return WorkflowID(text)
-  }
-
   static func checkName(_ name: String, field: String, _ violations: inout Violations) {
     violations.check(
       !name.isEmpty && name.count <= maxNameLength,

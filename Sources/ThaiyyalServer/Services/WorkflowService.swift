@@ -46,7 +46,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     request: Thaiyyal_V1_GetWorkflowRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Workflow {
-    let id = try WorkflowRules.workflowID(request.id)
+    let id = try WorkflowID(requested: request.id)
     guard request.version >= 0 else {
       throw RPCError(.invalidArgument, "version must not be negative")
     }
@@ -90,7 +90,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Workflow {
     let call = try context.requireTenantCall()
-    let id = try WorkflowRules.workflowID(request.workflow.id)
+    let id = try WorkflowID(requested: request.workflow.id)
     let edit = try WorkflowRules.edit(request, limits: EngineLimits(plan: call.limits))
     let (saved, definition) = try await workflows.update(id, edit, in: call)
     return saved.proto(definition: definition)
@@ -100,7 +100,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     request: Thaiyyal_V1_DeleteWorkflowRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_DeleteWorkflowResponse {
-    let id = try WorkflowRules.workflowID(request.id)
+    let id = try WorkflowID(requested: request.id)
     try await workflows.delete(id, etag: request.etag, in: context.requireTenantCall())
     return Thaiyyal_V1_DeleteWorkflowResponse()
   }
@@ -109,7 +109,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     request: Thaiyyal_V1_ListWorkflowVersionsRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_ListWorkflowVersionsResponse {
-    let id = try WorkflowRules.workflowID(request.workflowID)
+    let id = try WorkflowID(requested: request.workflowID)
     let page = try PageToken.page(size: request.pageSize, token: request.pageToken)
     // The cursor is this workflow's id and the last version listed.
     var before: Int64?
@@ -140,7 +140,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     request: Thaiyyal_V1_GetWorkflowVersionRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_WorkflowVersion {
-    let id = try WorkflowRules.workflowID(request.workflowID)
+    let id = try WorkflowID(requested: request.workflowID)
     let call = try context.requireTenantCall()
     return try await workflows.version(id, request.version, in: call).1.proto
   }
@@ -149,7 +149,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     request: Thaiyyal_V1_RollbackWorkflowRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Workflow {
-    let id = try WorkflowRules.workflowID(request.workflowID)
+    let id = try WorkflowID(requested: request.workflowID)
     guard request.changeDescription.count <= WorkflowRules.maxChangeDescriptionLength else {
       throw RPCError(.invalidArgument, "change_description: too long")
     }
@@ -167,7 +167,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     request: Thaiyyal_V1_PublishWorkflowRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Workflow {
-    let id = try WorkflowRules.workflowID(request.id)
+    let id = try WorkflowID(requested: request.id)
     return try await workflows.setPublished(id, true, in: context.requireTenantCall()).proto()
   }
 
@@ -175,7 +175,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     request: Thaiyyal_V1_UnpublishWorkflowRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_Workflow {
-    let id = try WorkflowRules.workflowID(request.id)
+    let id = try WorkflowID(requested: request.id)
     return try await workflows.setPublished(id, false, in: context.requireTenantCall()).proto()
   }
 
