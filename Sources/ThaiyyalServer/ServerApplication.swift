@@ -90,6 +90,7 @@ public final class ServerApplication: Service, Sendable {
     let passwords = Passwords(hasher: hasher, blocking: blocking)
     let decoyHash = try await passwords.hash(UUIDv7.generate())
     let clock = configuration.clock
+    let lockout = Int64(configuration.lockout.components.seconds) * 1000
     var router = RPCRouter()
     health.register(with: &router)
     TenantService(
@@ -112,13 +113,12 @@ public final class ServerApplication: Service, Sendable {
         tokens: tokens,
         passwords: passwords,
         security: SecurityPolicy(
-          maxFailedLogins: configuration.maxFailedLogins,
           accountLockoutFailures: configuration.accountLockoutFailures,
-          lockoutMilliseconds: Int64(configuration.lockout.components.seconds) * 1000
+          lockoutMilliseconds: lockout
         ),
         throttle: LoginThrottle(
           maxFailures: configuration.maxFailedLogins,
-          window: Int64(configuration.lockout.components.seconds) * 1000,
+          window: lockout,
           clock: clock
         ),
         clock: clock,
@@ -191,36 +191,28 @@ public final class ServerApplication: Service, Sendable {
       throw error
     }
     let parts = ServiceGroup(
-      configuration: ServiceGroupConfiguration(
-        services: [
-          ServiceGroupConfiguration.ServiceConfiguration(
-            service: ExecutionWorkers(
-              scheduler: scheduler,
-              runner: runner,
-              recovered: recovered,
-              grace: configuration.transport.drainTimeout
-            )
-          ),
-          ServiceGroupConfiguration.ServiceConfiguration(
-            service: RetentionService(
-              maintenance: maintenance,
-              interval: configuration.retentionInterval,
-              batchSize: configuration.retentionBatchSize,
-              logger: logger
-            )
-          ),
-          ServiceGroupConfiguration.ServiceConfiguration(
-            service: TransportService(
-              table: handlerTable,
-              configuration: configuration,
-              health: health,
-              listening: listening,
-              logger: logger
-            )
-          ),
-        ],
-        logger: logger
-      )
+      services: [
+        ExecutionWorkers(
+          scheduler: scheduler,
+          runner: runner,
+          recovered: recovered,
+          grace: configuration.transport.drainTimeout
+        ),
+        RetentionService(
+          maintenance: maintenance,
+          interval: configuration.retentionInterval,
+          batchSize: configuration.retentionBatchSize,
+          logger: logger
+        ),
+        TransportService(
+          table: handlerTable,
+          configuration: configuration,
+          health: health,
+          listening: listening,
+          logger: logger
+        ),
+      ],
+      logger: logger
     )
     try await withGracefulShutdownHandler {
       try await parts.run()

@@ -83,10 +83,20 @@ struct SignIn: Sendable {
     let matches = try await passwords.verify(password, against: found?.passwordHash ?? decoyHash)
     guard let tenant, let scope else { throw Self.failure }
     let now = clock.nowMilliseconds()
+    // Sign-in events are the user's own, whoever relays them; an unknown user's are anonymous.
+    func actor(_ actorType: AuditEntry.ActorType, _ actorID: String) -> AuditContext {
+      AuditContext(
+        actorType: actorType,
+        actorID: actorID,
+        peer: context.peer.description,
+        requestID: context.requestID,
+        time: now
+      )
+    }
     guard let (user, storedHash) = found else {
       // Record the attempt, which also makes an unknown user cost the same write as a wrong
       // password. The attempted login is not stored: users sometimes type a password there.
-      let entry = context.auditContext(at: now).entry(
+      let entry = actor(.anonymous, "anonymous").entry(
         tenant: tenant.id,
         .userLogin,
         resourceID: "",
@@ -96,12 +106,10 @@ struct SignIn: Sendable {
       try await store.write { tx in try tx.scoped(scope).audit.append(entry) }
       throw Self.failure
     }
-    // Login events are the user's own, whoever relays them.
-    var userAudit = context.auditContext(at: now)
-    (userAudit.actorType, userAudit.actorID) = (.user, user.id.rawValue)
-    let audit = userAudit
-    guard matches, user.status == .active, (user.lockedUntil ?? 0) <= now else {
-      try await recordFailure(of: user, matches: matches, scope, audit)
+    let audit = actor(.user, user.id.rawValue)
+    let locked = (user.lockedUntil ?? 0) > now
+    guard matches, user.status == .active, !locked else {
+      try await recordFailure(of: user, matches: matches, locked: locked, scope, audit)
       throw Self.failure
     }
     let upgraded = try await passwords.upgrade(password, from: storedHash)
@@ -126,10 +134,10 @@ struct SignIn: Sendable {
   private func recordFailure(
     of user: User,
     matches: Bool,
+    locked lockedBefore: Bool,
     _ scope: TenantScope,
     _ audit: AuditContext
   ) async throws {
-    let lockedBefore = (user.lockedUntil ?? 0) > audit.time
     let reason =
       lockedBefore ? "account locked" : matches ? "user not active" : "wrong password"
     let maxFailures = security.accountLockoutFailures
@@ -169,11 +177,9 @@ struct SignIn: Sendable {
   }
 }
 
-/// Login lockout settings (`security.max_failed_logins`, `security.account_lockout_failures`,
-/// `security.lockout_seconds`).
+/// The account lock (`security.account_lockout_failures`, `security.lockout_seconds`); the
+/// per-source limit (`security.max_failed_logins`) is ``LoginThrottle``'s.
 struct SecurityPolicy: Sendable {
-  /// Per source; see ``LoginThrottle``.
-  var maxFailedLogins: Int64 = 5
   /// Per account, from any sources: the stored lock.
   var accountLockoutFailures: Int64 = 20
   var lockoutMilliseconds: Int64 = 15 * 60 * 1000
