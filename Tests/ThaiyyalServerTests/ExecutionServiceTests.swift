@@ -79,6 +79,20 @@ struct ExecutionServiceTests {
     }
   }
 
+  @Test("an input too large to hold parsed while queued is parsed again when the run starts")
+  func largeInputParsedAtStart() async throws {
+    try await withTestServer(.inProcess) { server in
+      let fixture = try await Fixture.make(server)
+      let workflow = try await fixture.createWorkflow(definition: Definitions.timesInput)
+      let padding = String(repeating: "a", count: Executions.maxInputHeldParsed)
+      let input = #"{"x": 3, "padding": "\#(padding)"}"#
+      #expect(input.utf8.count > Executions.maxInputHeldParsed)
+      let execution = try await fixture.execute(workflow.id, input: input)
+      #expect(execution.status == .completed, "\(execution.error)")
+      #expect(try JSONParser().parse(execution.resultJson)["final_output"] == 30)
+    }
+  }
+
   @Test("the definition cache keeps no definition over a quarter of it and empties when full")
   func definitionCacheBounds() {
     let cache = DefinitionCache(maxBytes: 1000, maxEntries: 3)

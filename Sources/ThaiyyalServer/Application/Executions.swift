@@ -27,8 +27,9 @@ struct Executions: Sendable {
   }
 
   /// Inputs up to this size are handed to the run parsed; larger ones are parsed again when the
-  /// run starts, so queued runs hold little memory.
-  static let maxInputHeldParsed = 64 << 10
+  /// run starts. A parsed value takes several times its text, and a tenant may queue
+  /// `max_queued_executions` runs, so this stays small: at most about 4 MiB per 100 queued runs.
+  static let maxInputHeldParsed = 4 << 10
 
   func accept(_ request: RunRequest, in call: TenantCall) async throws -> ExecutionRecord {
     let maxQueued = ExecutionMaintenance.count(call.limits.maxQueuedExecutions, default: 100)

@@ -106,7 +106,8 @@ struct ExecutionRunner: Sendable {
       try WorkflowDecoder(limits: limits).decode(text)
     }
     if case .success(let workflow) = decoded {
-      definitions.store(workflow, bytes: text.utf8.count, for: key)
+      let bytes = text.utf8.count * DefinitionCache.decodedBytesPerTextByte
+      definitions.store(workflow, bytes: bytes, for: key)
     }
     return (execution, decoded)
   }
