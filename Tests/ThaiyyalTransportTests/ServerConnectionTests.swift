@@ -148,15 +148,18 @@ struct ServerConnectionTests {
 
   @Test("calls on one connection are answered in completion order")
   func outOfOrder() async throws {
-    try await withTransportServer { _, addresses in
+    let gate = Gate()
+    try await withTransportServer(gate: gate) { _, addresses in
       let raw = try RawConnection(addresses[0])
+      // Stream 1 stays at the gate until stream 3, sent after it, has been answered.
       raw.send(
-        Frames.sleep(streamID: 1, milliseconds: 300)
+        Frames.request(streamID: 1, service: TestServices.service, method: "Gate", payload: [1])
       )
       raw.send(
         Frames.request(streamID: 3, service: TestServices.service, method: "Echo", payload: [3])
       )
       #expect(try await raw.readResponse().header.streamID == 3)
+      gate.open()
       #expect(try await raw.readResponse().header.streamID == 1)
     }
   }
@@ -234,7 +237,9 @@ struct ServerConnectionTests {
           )
         )
       }
-      try await Task.sleep(for: .milliseconds(300))
+      // Wait for the limit's worth of calls to start, then give a third the chance to.
+      for _ in 0 ..< 1000 where gate.entered < 2 { try await Task.sleep(for: .milliseconds(10)) }
+      try await Task.sleep(for: .milliseconds(200))
       #expect(gate.entered == 2, "only the limit's worth of calls may run")
       gate.open()
       var answered = Set<UInt32>()
@@ -264,21 +269,24 @@ struct ServerConnectionTests {
 
   @Test("a stream id already running answers INVALID_ARGUMENT and leaves the first call alone")
   func duplicateStreamID() async throws {
-    try await withTransportServer { _, addresses in
+    let gate = Gate()
+    try await withTransportServer(gate: gate) { _, addresses in
       let raw = try RawConnection(addresses[0])
       raw.send(
-        Frames.sleep(streamID: 1, milliseconds: 300)
+        Frames.request(streamID: 1, service: TestServices.service, method: "Gate", payload: [7])
       )
-      try await Task.sleep(for: .milliseconds(50))
+      // The first call is running (held at the gate) before its stream id arrives again.
+      while gate.entered == 0 { try await Task.sleep(for: .milliseconds(10)) }
       raw.send(
         Frames.request(streamID: 1, service: TestServices.service, method: "Echo", payload: [1])
       )
       let (first, duplicate) = try await raw.readResponse()
       #expect(first.streamID == 1)
       #expect(duplicate.status.code == Int32(RPCError.Code.invalidArgument.rawValue))
+      gate.open()
       let (_, original) = try await raw.readResponse()
       #expect(!original.hasStatus)
-      #expect(Array(original.payload) == TestServices.sleepPayload(milliseconds: 300))
+      #expect(Array(original.payload) == [7])
     }
   }
 
