@@ -26,7 +26,7 @@ public final class ServerApplication: Service, Sendable {
   /// Every call's handler with its interceptors, for the transports and in-process tests.
   public let handlerTable: RPCHandlerTable
   /// The database, open and migrated.
-  public let store: SQLiteStore
+  public let store: any Persistence
   let scheduler: ExecutionScheduler
   let runner: ExecutionRunner
   let maintenance: ExecutionMaintenance

@@ -56,6 +56,24 @@ struct ArchitectureTests {
     }
   }
 
+  @Test(
+    "storage is reached through the Persistence protocol; only the composition root names a backend"
+  )
+  func persistenceBehindProtocols() throws {
+    let files = try Self.sourceFiles()
+    let namingSQLite = files.filter {
+      $0.path.hasPrefix("Sources/ThaiyyalServer/") && $0.text.contains("SQLiteStore")
+    }
+    #expect(namingSQLite.map(\.path) == ["Sources/ThaiyyalServer/ServerApplication.swift"])
+    let importingGRDB = files.filter { file in
+      file.text.split(separator: "\n").contains { $0.hasSuffix("import GRDB") }
+    }
+    #expect(!importingGRDB.isEmpty)
+    for file in importingGRDB {
+      #expect(file.path.hasPrefix("Sources/ThaiyyalStore/SQLite/"), "\(file.path) imports GRDB")
+    }
+  }
+
   @Test("audit actions are named in one enum, never spelled as strings")
   func auditActions() throws {
     for file in try Self.sourceFiles() where !file.path.hasSuffix("AuditAction.swift") {

@@ -497,7 +497,8 @@ struct ExecutionRetentionTests {
       let after = try await storage()
       #expect(after < before, "storage went from \(before) to \(after)")
       #expect(try await server.application.pruneExpiredExecutions() == 0)
-      let pages = try await server.application.store.pageCounts()
+      let sqlite = try #require(server.application.store as? SQLiteStore)
+      let pages = try await sqlite.pageCounts()
       #expect(pages.autoVacuum == 2, "a new database uses incremental auto-vacuum")
     }
   }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 // The store is tested as its own caller: these tests make tenant scopes directly.
 @_spi(TenantScopeIssuance) import ThaiyyalCore
 import ThaiyyalTesting
@@ -65,4 +66,9 @@ func makeUser(_ tenant: TenantID, _ name: String, role: Role = .member) -> User 
     createdAt: now,
     updatedAt: now
   )
+}
+
+extension StoreTransaction {
+  /// The SQLite connection under a transaction, for tests that reach past the repositories.
+  var db: GRDB.Database { (self as! SQLiteTransaction).db }
 }

@@ -150,12 +150,12 @@ struct StoreTests {
       let scope = TenantScope(tenant.id)
       for _ in 0 ..< 3 {
         try await store.write { tx in
-          try tx.scoped(scope).usage.take(.executionsPerDay, limit: 3, now: day1)
+          try tx.scoped(scope).usage.take(.executionsPerDay, amount: 1, limit: 3, now: day1)
         }
       }
       do {
         try await store.write { tx in
-          try tx.scoped(scope).usage.take(.executionsPerDay, limit: 3, now: day1)
+          try tx.scoped(scope).usage.take(.executionsPerDay, amount: 1, limit: 3, now: day1)
         }
         Issue.record("expected the quota to refuse")
       } catch DomainError.quotaExceeded(let violation) {
@@ -164,7 +164,7 @@ struct StoreTests {
       }
       let nextDay = Clock.utcDay(of: day1).nextDayStart
       try await store.write { tx in
-        try tx.scoped(scope).usage.take(.executionsPerDay, limit: 3, now: nextDay)
+        try tx.scoped(scope).usage.take(.executionsPerDay, amount: 1, limit: 3, now: nextDay)
       }
     }
   }
@@ -185,7 +185,12 @@ struct StoreTests {
         try await store.write { tx in
           try insertWorkflow(tx.db, tenant: tenant.id, id: "w1", by: owner.id)
           try insertExecution(tx.db, tenant: tenant.id, id: "e1", workflow: "w1", input: "1")
-          try tx.scoped(TenantScope(tenant.id)).usage.take(.executionsPerDay, limit: -1, now: 0)
+          try tx.scoped(TenantScope(tenant.id)).usage.take(
+            .executionsPerDay,
+            amount: 1,
+            limit: -1,
+            now: 0
+          )
           try tx.scoped(TenantScope(tenant.id)).audit.append(
             context.entry(tenant: tenant.id, .tenantUpdated, resourceID: "1")
           )

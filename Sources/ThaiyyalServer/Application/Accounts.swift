@@ -9,7 +9,7 @@ import ThaiyyalStore
 /// Resuming a user lifts a lockout. Every change forgets the user's cached state after it commits,
 /// so it takes effect on the next call.
 struct Accounts: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
   let identities: IdentityDirectory
   let passwords: Passwords
 
@@ -76,7 +76,7 @@ struct Accounts: Sendable {
   }
 
   func list(
-    _ filter: UserRepository.Filter,
+    _ filter: UserFilter,
     page: PageRequest,
     in call: TenantCall
   ) async throws -> Page<User> {
@@ -192,7 +192,7 @@ struct Accounts: Sendable {
   }
 
   /// The last active owner of a tenant cannot stop being one (demoted, suspended or deleted).
-  static func requireAnotherOwner(besides user: User, _ users: UserRepository) throws {
+  static func requireAnotherOwner(besides user: User, _ users: any UserRepository) throws {
     guard user.role == .owner, user.status == .active else { return }
     guard try users.countActiveOwners() > 1 else { throw lastOwner }
   }
@@ -211,7 +211,7 @@ struct Accounts: Sendable {
     _ action: AuditAction,
     _ changes: AuditChanges,
     _ call: TenantCall,
-    also: @escaping @Sendable (UserRepository) throws -> Void = { _ in }
+    also: @escaping @Sendable (any UserRepository) throws -> Void = { _ in }
   ) async throws {
     let current = try await user(id.rawValue, in: call)
     var updated = current
@@ -227,7 +227,7 @@ struct Accounts: Sendable {
     _ changes: AuditChanges,
     keepsOwner: Bool,
     _ call: TenantCall,
-    also: @escaping @Sendable (UserRepository) throws -> Void = { _ in }
+    also: @escaping @Sendable (any UserRepository) throws -> Void = { _ in }
   ) async throws -> User {
     var user = user
     user.updatedAt = call.now

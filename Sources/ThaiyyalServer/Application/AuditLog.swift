@@ -4,10 +4,10 @@ import ThaiyyalStore
 /// Reading a tenant's append-only audit log, newest first. Entries are written only by the
 /// application types, in the transaction of what they record.
 struct AuditLog: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
 
   func list(
-    _ filter: AuditRepository.Filter,
+    _ filter: AuditFilter,
     page: PageRequest,
     in call: TenantCall
   ) async throws -> Page<AuditEntry> {

@@ -13,7 +13,7 @@ import ThaiyyalStore
 /// caller (NOT_FOUND). A cancellation and its audit entry share one transaction; a run that
 /// finished first is not reported, nor audited, as cancelled.
 struct Executions: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
   let scheduler: ExecutionScheduler
 
   /// A run to accept, its fields checked and its input parsed.
@@ -99,7 +99,7 @@ struct Executions: Sendable {
   }
 
   func list(
-    _ filter: ExecutionRepository.Filter,
+    _ filter: ExecutionFilter,
     page: PageRequest,
     in call: TenantCall
   ) async throws -> Page<ExecutionRecord> {
@@ -165,7 +165,7 @@ struct Executions: Sendable {
   static func visible(
     _ id: ExecutionID,
     _ viewer: WorkflowViewer,
-    _ scoped: ScopedRepositories
+    _ scoped: any ScopedRepositories
   ) throws -> ExecutionRecord {
     guard let execution = try scoped.executions.find(id: id),
       try scoped.workflows.find(id: execution.workflowID)?.isVisible(to: viewer) ?? false

@@ -13,7 +13,7 @@ import ThaiyyalStore
 /// (``LoginThrottle``); the account itself locks after ``SecurityPolicy/accountLockoutFailures``
 /// failures from any sources. Every attempt on an existing tenant is audited.
 struct SignIn: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
   let tenants: TenantDirectory
   let identities: IdentityDirectory
   let tokens: TokenIssuer

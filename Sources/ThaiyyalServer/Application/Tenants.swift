@@ -7,7 +7,7 @@ import ThaiyyalStore
 /// plan or limits; a deleted tenant can only be purged. Every change is audited, in the tenant's
 /// own log, in its transaction; the operator reaches a tenant through ``CrossTenantAccess``.
 struct Tenants: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
   let directory: TenantDirectory
   let plans: PlanCatalog
   let passwords: Passwords

@@ -10,7 +10,7 @@ import ThaiyyalStore
 /// (NOT_FOUND). Every change is audited in its transaction; etags and expected versions guard
 /// against lost updates.
 struct Workflows: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
 
   /// A workflow to create, its fields checked and its definition valid.
   struct NewWorkflow: Sendable {
@@ -82,13 +82,13 @@ struct Workflows: Sendable {
 
   /// A page of visible workflows, each with its latest definition when asked.
   func list(
-    _ filter: WorkflowRepository.Filter,
-    after cursor: WorkflowRepository.Cursor?,
+    _ filter: WorkflowFilter,
+    after cursor: WorkflowCursor?,
     limit: Int,
     withDefinitions: Bool,
     in call: TenantCall
   ) async throws -> (
-    workflows: [(WorkflowRecord, String?)], next: WorkflowRepository.Cursor?
+    workflows: [(WorkflowRecord, String?)], next: WorkflowCursor?
   ) {
     var filter = filter
     filter.viewer = call.viewer
@@ -233,7 +233,7 @@ struct Workflows: Sendable {
   static func visible(
     _ id: WorkflowID,
     _ viewer: WorkflowViewer,
-    _ workflows: WorkflowRepository
+    _ workflows: any WorkflowRepository
   ) throws -> WorkflowRecord {
     guard let workflow = try workflows.find(id: id), workflow.isVisible(to: viewer) else {
       throw DomainError.notFound(resource: "workflow", id: id.rawValue)
@@ -245,7 +245,7 @@ struct Workflows: Sendable {
   static func version(
     of workflow: WorkflowRecord,
     _ number: Int64?,
-    _ workflows: WorkflowRepository
+    _ workflows: any WorkflowRepository
   ) throws -> WorkflowVersion {
     let number = number ?? workflow.latestVersion
     guard let version = try workflows.version(workflow.id, number) else {
@@ -275,7 +275,7 @@ struct Workflows: Sendable {
     _ definition: String,
     _ changeDescription: String,
     to workflow: WorkflowRecord,
-    _ scoped: ScopedRepositories,
+    _ scoped: any ScopedRepositories,
     _ call: TenantCall
   ) throws {
     try scoped.workflows.addVersion(
@@ -298,7 +298,7 @@ struct Workflows: Sendable {
     _ current: WorkflowRecord,
     _ action: AuditAction,
     _ changes: AuditChanges,
-    _ scoped: ScopedRepositories,
+    _ scoped: any ScopedRepositories,
     _ call: TenantCall
   ) throws -> WorkflowRecord {
     var workflow = workflow

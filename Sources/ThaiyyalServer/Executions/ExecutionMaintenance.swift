@@ -6,7 +6,7 @@ import ThaiyyalStore
 /// The platform-wide upkeep of executions, done tenant by tenant inside each tenant's scope:
 /// recovery of executions a crash left unfinished, and pruning past the plan's retention.
 struct ExecutionMaintenance: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
   let plans: PlanCatalog
   let clock: WallClock
   let logger: Logger
@@ -62,7 +62,7 @@ struct ExecutionMaintenance: Sendable {
   /// Fails a run the server stopped during each of its attempts, and audits it.
   static func poisoned(
     _ execution: ExecutionRecord,
-    in scoped: ScopedRepositories,
+    in scoped: any ScopedRepositories,
     at now: Int64
   ) throws {
     let outcome = ExecutionOutcome(
@@ -90,7 +90,7 @@ struct ExecutionMaintenance: Sendable {
   /// A graceful shutdown (`graceful`) gives the run its attempt back: the run did not stop it.
   static func interrupt(
     _ id: ExecutionID,
-    in scoped: ScopedRepositories,
+    in scoped: any ScopedRepositories,
     requeue: Bool,
     graceful: Bool = false,
     reason: String,
@@ -142,15 +142,7 @@ struct ExecutionMaintenance: Sendable {
       }
     }
     if total > 0 {
-      // A bounded number of pages per step keeps each write lock short. A file made before
-      // incremental auto-vacuum frees nothing this way; the loop stops when nothing moves.
-      var free = Int64.max
-      while true {
-        let left = try await store.incrementalVacuum(pages: 256)
-        guard left > 0, left < free else { break }
-        free = left
-        await Task.yield()
-      }
+      try await store.reclaimFreeSpace()
       logger.info("pruned executions past retention", metadata: ["count": "\(total)"])
     }
     return total

@@ -9,7 +9,7 @@ import ThaiyyalStore
 /// A run the server stops while shutting down is not "cancelled": it ends `failed` with error
 /// `interrupted`, or goes back to pending for the next start when interrupted runs are re-queued.
 struct ExecutionRunner: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
   let clock: WallClock
   let logger: Logger
   let requeueOnShutdown: Bool

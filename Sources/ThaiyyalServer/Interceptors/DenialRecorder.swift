@@ -12,13 +12,13 @@ import ThaiyyalStore
 /// Refused calls skip the rate limit (it comes later in the chain), so the entries a tenant can be
 /// made to write are themselves limited: beyond 5 a second (bursts of 20) they are only logged.
 struct DenialRecorder: Sendable {
-  let store: SQLiteStore
+  let store: any Persistence
   let tenants: TenantDirectory
   let clock: WallClock
   private let budget = TokenBuckets<TenantID>()
   private let lines = LogSampler()
 
-  init(store: SQLiteStore, tenants: TenantDirectory, clock: WallClock) {
+  init(store: any Persistence, tenants: TenantDirectory, clock: WallClock) {
     self.store = store
     self.tenants = tenants
     self.clock = clock

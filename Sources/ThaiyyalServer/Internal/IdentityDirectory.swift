@@ -5,10 +5,10 @@ import ThaiyyalStore
 /// Every user change through the user service calls ``invalidate(_:)`` after it commits, so a
 /// logout, suspension, deletion or role change takes effect on the next call.
 final class IdentityDirectory: Sendable {
-  private let store: SQLiteStore
+  private let store: any Persistence
   private let cache: InvalidatingCache<UserID, User>
 
-  init(store: SQLiteStore, ttl: Duration = .seconds(30), capacity: Int = 50_000) {
+  init(store: any Persistence, ttl: Duration = .seconds(30), capacity: Int = 50_000) {
     self.store = store
     self.cache = InvalidatingCache(ttl: ttl, capacity: capacity)
   }

@@ -4,10 +4,10 @@ import ThaiyyalStore
 /// Tenants by id or slug, cached: every tenant-scoped call resolves its tenant, and tenants change
 /// rarely. Every change through the tenant service calls ``invalidate()`` after it commits.
 final class TenantDirectory: Sendable {
-  private let store: SQLiteStore
+  private let store: any Persistence
   private let cache: InvalidatingCache<String, Tenant>
 
-  init(store: SQLiteStore, ttl: Duration = .seconds(30), capacity: Int = 10_000) {
+  init(store: any Persistence, ttl: Duration = .seconds(30), capacity: Int = 10_000) {
     self.store = store
     self.cache = InvalidatingCache(ttl: ttl, capacity: capacity)
   }

@@ -12,7 +12,7 @@ struct AuditService: Thaiyyal_V1_AuditService.ServiceProtocol {
     context: ServerContext
   ) async throws -> Thaiyyal_V1_ListAuditLogsResponse {
     let page = try PageToken.page(size: request.pageSize, token: request.pageToken)
-    var filter = AuditRepository.Filter()
+    var filter = AuditFilter()
     filter.action = request.action.isEmpty ? nil : request.action
     filter.resourceType = request.resourceType.isEmpty ? nil : request.resourceType
     filter.resourceID = request.resourceID.isEmpty ? nil : request.resourceID

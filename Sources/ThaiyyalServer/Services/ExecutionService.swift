@@ -45,7 +45,7 @@ struct ExecutionService: Thaiyyal_V1_ExecutionService.ServiceProtocol {
     context: ServerContext
   ) async throws -> Thaiyyal_V1_ListExecutionsResponse {
     let page = try PageToken.page(size: request.pageSize, token: request.pageToken)
-    var filter = ExecutionRepository.Filter()
+    var filter = ExecutionFilter()
     var violations = Violations()
     if !request.workflowID.isEmpty {
       violations.check(UUIDv7.isValid(request.workflowID), "workflow_id", "not a workflow id")

@@ -89,7 +89,7 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     context: ServerContext
   ) async throws -> Thaiyyal_V1_ListUsersResponse {
     let page = try PageToken.page(size: request.pageSize, token: request.pageToken)
-    var filter = UserRepository.Filter()
+    var filter = UserFilter()
     var violations = Violations()
     if request.role != .unspecified {
       filter.role = Role(request.role)

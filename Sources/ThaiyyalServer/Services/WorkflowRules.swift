@@ -100,8 +100,8 @@ enum WorkflowRules {
   /// The filter a list request asks for, every field checked.
   static func filter(
     _ request: Thaiyyal_V1_ListWorkflowsRequest
-  ) throws(RPCError) -> WorkflowRepository.Filter {
-    var filter = WorkflowRepository.Filter()
+  ) throws(RPCError) -> WorkflowFilter {
+    var filter = WorkflowFilter()
     var violations = Violations()
     violations.check(request.tag.count <= maxTagLength, "tag", "too long")
     violations.check(request.category.count <= maxCategoryLength, "category", "too long")

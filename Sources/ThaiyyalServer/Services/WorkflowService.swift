@@ -66,7 +66,7 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
     let page = try PageToken.page(size: request.pageSize, token: request.pageToken)
     let filter = try WorkflowRules.filter(request)
     let cursor = page.after.flatMap(PageToken.split).map {
-      WorkflowRepository.Cursor(key: $0.key ?? "", id: WorkflowID($0.id))
+      WorkflowCursor(key: $0.key ?? "", id: WorkflowID($0.id))
     }
     let (listed, next) = try await workflows.list(
       filter,

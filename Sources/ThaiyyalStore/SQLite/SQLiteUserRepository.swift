@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
-public import ThaiyyalCore
+import ThaiyyalCore
 
 /// The users of one tenant. Every statement binds the tenant id.
-public struct UserRepository {
+struct SQLiteUserRepository: UserRepository {
   let db: Database
   let tenantID: TenantID
 
@@ -17,7 +17,7 @@ public struct UserRepository {
   ///
   /// - Throws: ``DomainError/quotaExceeded(_:)`` at the limit, ``DomainError/alreadyExists(resource:field:)``
   ///   for a taken email or username.
-  public func create(_ user: User, passwordHash: String, limits: PlanLimits) throws {
+  func create(_ user: User, passwordHash: String, limits: PlanLimits) throws {
     precondition(user.tenantID == tenantID, "a user must be created in its own tenant's scope")
     let limit = Quota.users.limit(in: limits)
     if limit >= 0 {
@@ -45,7 +45,7 @@ public struct UserRepository {
   }
 
   /// A user of this tenant by id; `nil` for ids of other tenants.
-  public func find(id: UserID) throws -> User? {
+  func find(id: UserID) throws -> User? {
     try db.fetchRow(
       "SELECT \(Self.columns) FROM users WHERE tenant_id = ? AND id = ?",
       [tenantID.rawValue, id.rawValue]
@@ -53,7 +53,7 @@ public struct UserRepository {
   }
 
   /// Users that count against the quota (all but deleted ones).
-  public func countActive() throws -> Int64 {
+  func countActive() throws -> Int64 {
     try db.fetchInt(
       "SELECT count(*) FROM users WHERE tenant_id = ? AND status != 'deleted'",
       [tenantID.rawValue]
@@ -61,7 +61,7 @@ public struct UserRepository {
   }
 
   /// A user of this tenant by email or username (case-insensitive).
-  public func find(login: String) throws -> (user: User, passwordHash: String)? {
+  func find(login: String) throws -> (user: User, passwordHash: String)? {
     try db.fetchRow(
       "SELECT \(Self.columns), password_hash FROM users WHERE tenant_id = ? AND (email = ? OR username = ?) LIMIT 1",
       [tenantID.rawValue, login, login]
@@ -69,24 +69,15 @@ public struct UserRepository {
   }
 
   /// The stored password hash of a user.
-  public func passwordHash(id: UserID) throws -> String? {
+  func passwordHash(id: UserID) throws -> String? {
     try db.fetchRow(
       "SELECT password_hash FROM users WHERE tenant_id = ? AND id = ?",
       [tenantID.rawValue, id.rawValue]
     )?["password_hash"]
   }
 
-  /// What to list.
-  public struct Filter: Sendable, Hashable {
-    public var role: Role?
-    public var status: User.Status?
-    /// Email or username prefix.
-    public var prefix: String?
-    public init() {}
-  }
-
   /// Users oldest first, a page at a time (the cursor is the last id).
-  public func list(_ filter: Filter, page: PageRequest) throws -> Page<User> {
+  func list(_ filter: UserFilter, page: PageRequest) throws -> Page<User> {
     var conditions = Conditions(tenantID: tenantID)
     conditions.equal("role", filter.role?.rawValue)
     conditions.equal("status", filter.status?.rawValue)
@@ -111,7 +102,7 @@ public struct UserRepository {
   /// - Throws: ``DomainError/conflict(resource:)`` when another change came first,
   ///   ``DomainError/alreadyExists(resource:field:)`` for a taken email or username.
   @discardableResult
-  public func save(_ user: User, expectedRevision: Int64) throws -> User {
+  func save(_ user: User, expectedRevision: Int64) throws -> User {
     precondition(user.tenantID == tenantID, "a user is saved in its own tenant's scope")
     var saved = user
     saved.revision = expectedRevision + 1
@@ -140,7 +131,7 @@ public struct UserRepository {
   /// Counts a failed login; at `maxFailures` in a row the user is locked until `lockUntil`.
   ///
   /// - Returns: Whether this failure locked the user.
-  public func recordFailedLogin(id: UserID, maxFailures: Int64, lockUntil: Int64) throws -> Bool {
+  func recordFailedLogin(id: UserID, maxFailures: Int64, lockUntil: Int64) throws -> Bool {
     try db.run(
       "UPDATE users SET failed_logins = failed_logins + 1 WHERE tenant_id = ? AND id = ?",
       [tenantID.rawValue, id.rawValue]
@@ -159,7 +150,7 @@ public struct UserRepository {
   }
 
   /// Records a successful login: clears failures and any lock, stamps the time.
-  public func recordLogin(id: UserID, at time: Int64) throws -> User? {
+  func recordLogin(id: UserID, at time: Int64) throws -> User? {
     try db.run(
       """
       UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, revision = revision + 1
@@ -171,7 +162,7 @@ public struct UserRepository {
   }
 
   /// Replaces a user's password hash.
-  public func setPasswordHash(id: UserID, _ hash: String) throws {
+  func setPasswordHash(id: UserID, _ hash: String) throws {
     try db.run(
       "UPDATE users SET password_hash = ? WHERE tenant_id = ? AND id = ?",
       [hash, tenantID.rawValue, id.rawValue]
@@ -179,7 +170,7 @@ public struct UserRepository {
   }
 
   /// Removes a user.
-  public func delete(id: UserID) throws {
+  func delete(id: UserID) throws {
     try db.run(
       "DELETE FROM users WHERE tenant_id = ? AND id = ?",
       [tenantID.rawValue, id.rawValue]
@@ -187,7 +178,7 @@ public struct UserRepository {
   }
 
   /// Active owners, for the rule that a tenant keeps at least one.
-  public func countActiveOwners() throws -> Int64 {
+  func countActiveOwners() throws -> Int64 {
     try db.fetchInt(
       "SELECT count(*) FROM users WHERE tenant_id = ? AND role = 'owner' AND status = 'active'",
       [tenantID.rawValue]

@@ -1,16 +1,16 @@
 import GRDB
-public import ThaiyyalCore
+import ThaiyyalCore
 
 /// Quota usage of one tenant: counts of rows and the counters in `quota_usage`.
-public struct UsageRepository {
+struct SQLiteUsageRepository: UsageRepository {
   let db: Database
   let tenantID: TenantID
 
   /// Current use of one quota, with the reset time of daily quotas.
-  public func used(_ quota: Quota, now: Int64) throws -> (used: Int64, resetsAt: Int64?) {
+  func used(_ quota: Quota, now: Int64) throws -> (used: Int64, resetsAt: Int64?) {
     switch quota {
     case .users:
-      return (try UserRepository(db: db, tenantID: tenantID).countActive(), nil)
+      return (try SQLiteUserRepository(db: db, tenantID: tenantID).countActive(), nil)
     case .workflows:
       let count = try db.fetchInt(
         "SELECT count(*) FROM workflows WHERE tenant_id = ?",
@@ -28,7 +28,7 @@ public struct UsageRepository {
   /// Takes `amount` of a daily counter if the limit allows, in the caller's transaction.
   ///
   /// - Throws: ``DomainError/quotaExceeded(_:)`` with the reset time when it would exceed `limit`.
-  public func take(_ quota: Quota, amount: Int64 = 1, limit: Int64, now: Int64) throws {
+  func take(_ quota: Quota, amount: Int64 = 1, limit: Int64, now: Int64) throws {
     precondition(quota == .executionsPerDay, "only counters can be taken")
     let (day, reset) = Clock.utcDay(of: now)
     let used = try counter(quota, period: day)
@@ -49,7 +49,7 @@ public struct UsageRepository {
   /// Refuses adding `amount` to a count or a size quota when it would pass the limit.
   ///
   /// - Throws: ``DomainError/quotaExceeded(_:)``.
-  public func requireRoom(_ quota: Quota, adding amount: Int64, limits: PlanLimits) throws {
+  func requireRoom(_ quota: Quota, adding amount: Int64, limits: PlanLimits) throws {
     precondition(quota != .executionsPerDay, "daily counters are taken, not checked")
     let limit = quota.limit(in: limits)
     guard limit >= 0 else { return }

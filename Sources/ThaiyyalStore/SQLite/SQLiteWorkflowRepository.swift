@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
-public import ThaiyyalCore
+import ThaiyyalCore
 
 /// The workflows of one tenant and their immutable versions. Every statement binds the tenant id.
-public struct WorkflowRepository {
+struct SQLiteWorkflowRepository: WorkflowRepository {
   let db: Database
   let tenantID: TenantID
 
@@ -14,14 +14,14 @@ public struct WorkflowRepository {
 
   /// Inserts a workflow with its first version, after checking the workflow-count and storage
   /// quotas in the caller's transaction.
-  public func create(
+  func create(
     _ workflow: WorkflowRecord,
     definition: String,
     changeDescription: String,
     limits: PlanLimits
   ) throws {
     precondition(workflow.tenantID == tenantID, "a workflow is created in its own tenant's scope")
-    let usage = UsageRepository(db: db, tenantID: tenantID)
+    let usage = SQLiteUsageRepository(db: db, tenantID: tenantID)
     try usage.requireRoom(.workflows, adding: 1, limits: limits)
     try usage.requireRoom(.storageBytes, adding: Int64(definition.utf8.count), limits: limits)
     try db.run(
@@ -49,7 +49,7 @@ public struct WorkflowRepository {
   }
 
   /// A workflow of this tenant by id; `nil` for ids of other tenants.
-  public func find(id: WorkflowID) throws -> WorkflowRecord? {
+  func find(id: WorkflowID) throws -> WorkflowRecord? {
     try db.fetchRow(
       "SELECT \(Self.columns) FROM workflows WHERE tenant_id = ? AND id = ?",
       [tenantID.rawValue, id.rawValue]
@@ -57,7 +57,7 @@ public struct WorkflowRepository {
   }
 
   /// One version of a workflow of this tenant.
-  public func version(_ workflowID: WorkflowID, _ version: Int64) throws -> WorkflowVersion? {
+  func version(_ workflowID: WorkflowID, _ version: Int64) throws -> WorkflowVersion? {
     try db.fetchRow(
       """
       SELECT workflow_id, version, definition, change_description, created_by, created_at
@@ -68,7 +68,7 @@ public struct WorkflowRepository {
   }
 
   /// Versions newest first, a page at a time (the cursor is the last version number).
-  public func versions(
+  func versions(
     _ workflowID: WorkflowID,
     before: Int64?,
     limit: Int,
@@ -85,42 +85,13 @@ public struct WorkflowRepository {
     ).map { Self.version($0, withDefinition: withDefinitions) }
   }
 
-  /// What to list.
-  public struct Filter: Sendable, Hashable {
-    public enum Order: Sendable, Hashable {
-      /// Most recently updated first.
-      case updatedDescending
-      /// By name, then id.
-      case nameAscending
-    }
-    public var tag: String?
-    public var category: String?
-    public var visibility: WorkflowRecord.Visibility?
-    public var createdBy: String?
-    public var published: Bool?
-    public var namePrefix: String?
-    public var order: Order = .updatedDescending
-    public var viewer: WorkflowViewer = .everything
-    public init() {}
-  }
-
-  /// A list position: the sort key and id of the last workflow on the previous page.
-  public struct Cursor: Sendable, Hashable {
-    public var key: String
-    public var id: WorkflowID
-    public init(key: String, id: WorkflowID) {
-      self.key = key
-      self.id = id
-    }
-  }
-
   /// Workflows the filter's viewer may see, a page at a time.
-  public func list(
-    _ filter: Filter,
-    after cursor: Cursor?,
+  func list(
+    _ filter: WorkflowFilter,
+    after cursor: WorkflowCursor?,
     limit: Int
   ) throws -> (
-    [WorkflowRecord], next: Cursor?
+    [WorkflowRecord], next: WorkflowCursor?
   ) {
     var conditions = Conditions(tenantID: tenantID)
     if let tag = filter.tag {
@@ -161,14 +132,14 @@ public struct WorkflowRepository {
     let workflows = rows.prefix(limit).map(Self.workflow)
     guard rows.count > limit, let last = workflows.last else { return (workflows, nil) }
     let key = filter.order == .nameAscending ? last.name : String(last.updatedAt)
-    return (workflows, Cursor(key: key, id: last.id))
+    return (workflows, WorkflowCursor(key: key, id: last.id))
   }
 
   /// Saves the descriptive fields of `workflow` if its revision is still `expectedRevision`.
   ///
   /// - Throws: ``DomainError/conflict(resource:)`` when another change came first.
   @discardableResult
-  public func save(_ workflow: WorkflowRecord, expectedRevision: Int64) throws -> WorkflowRecord {
+  func save(_ workflow: WorkflowRecord, expectedRevision: Int64) throws -> WorkflowRecord {
     precondition(workflow.tenantID == tenantID, "a workflow is saved in its own tenant's scope")
     var saved = workflow
     saved.revision = expectedRevision + 1
@@ -190,9 +161,9 @@ public struct WorkflowRepository {
 
   /// Appends an immutable version, after checking the storage quota. The caller raises the
   /// workflow's `latestVersion` with ``save(_:expectedRevision:)`` in the same transaction.
-  public func addVersion(_ version: WorkflowVersion, limits: PlanLimits) throws {
+  func addVersion(_ version: WorkflowVersion, limits: PlanLimits) throws {
     let bytes = Int64(version.definition?.utf8.count ?? 0)
-    try UsageRepository(db: db, tenantID: tenantID).requireRoom(
+    try SQLiteUsageRepository(db: db, tenantID: tenantID).requireRoom(
       .storageBytes,
       adding: bytes,
       limits: limits
@@ -216,7 +187,7 @@ public struct WorkflowRepository {
 
   /// Counts an accepted execution: raises `execution_count` and moves `last_executed_at` forward,
   /// in one statement, so concurrent executions never lose a count.
-  public func recordExecution(of id: WorkflowID, at time: Int64) throws {
+  func recordExecution(of id: WorkflowID, at time: Int64) throws {
     try db.run(
       """
       UPDATE workflows SET execution_count = execution_count + 1,
@@ -229,7 +200,7 @@ public struct WorkflowRepository {
 
   /// Removes a workflow with its versions and executions; returns how many executions went.
   @discardableResult
-  public func delete(id: WorkflowID) throws -> Int64 {
+  func delete(id: WorkflowID) throws -> Int64 {
     try db.run(
       "DELETE FROM workflow_executions WHERE tenant_id = ? AND workflow_id = ?",
       [tenantID.rawValue, id.rawValue]

@@ -1,10 +1,10 @@
 import Foundation
 import GRDB
-public import ThaiyyalCore
+import ThaiyyalCore
 
 /// Tenants: the platform-level table. Only the server's tenant service and the tenancy
 /// interceptor use it; tenant-owned data goes through ``ScopedRepositories``.
-public struct TenantRepository {
+struct SQLiteTenantRepository: TenantRepository {
   let db: Database
 
   static let columns = """
@@ -15,7 +15,7 @@ public struct TenantRepository {
   /// Inserts a new tenant.
   ///
   /// - Throws: ``DomainError/alreadyExists(resource:field:)`` for a taken slug or custom domain.
-  public func create(_ tenant: Tenant) throws {
+  func create(_ tenant: Tenant) throws {
     do {
       try db.run(
         """
@@ -30,7 +30,7 @@ public struct TenantRepository {
   }
 
   /// A tenant by id or slug, in any status.
-  public func find(_ idOrSlug: String) throws -> Tenant? {
+  func find(_ idOrSlug: String) throws -> Tenant? {
     let column = UUIDv7.isValid(idOrSlug) ? "id" : "slug"
     return try db.fetchRow(
       "SELECT \(Self.columns) FROM tenants WHERE \(column) = ?",
@@ -40,12 +40,12 @@ public struct TenantRepository {
 
   /// Every tenant not yet purged, for platform-wide jobs (start-up recovery, retention) that then
   /// work inside each tenant's scope.
-  public func all() throws -> [Tenant] {
+  func all() throws -> [Tenant] {
     try db.fetchRows("SELECT \(Self.columns) FROM tenants ORDER BY id", []).map(Self.tenant)
   }
 
   /// A tenant by id.
-  public func find(id: TenantID) throws -> Tenant? {
+  func find(id: TenantID) throws -> Tenant? {
     try db.fetchRow(
       "SELECT \(Self.columns) FROM tenants WHERE id = ?",
       [id.rawValue]
@@ -54,8 +54,7 @@ public struct TenantRepository {
   }
 
   /// Tenants newest first (ids are time-ordered), filtered, a page at a time (the cursor is the last id).
-  public func list(statuses: [Tenant.Status], plan: Plan?, page: PageRequest) throws -> Page<Tenant>
-  {
+  func list(statuses: [Tenant.Status], plan: Plan?, page: PageRequest) throws -> Page<Tenant> {
     var conditions = ["status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))"]
     var arguments = StatementArguments(statuses.map(\.rawValue))
     if let plan {
@@ -85,7 +84,7 @@ public struct TenantRepository {
   ///
   /// - Throws: ``DomainError/conflict(resource:)`` when another change came first.
   @discardableResult
-  public func update(_ tenant: Tenant, expectedRevision: Int64) throws -> Tenant {
+  func update(_ tenant: Tenant, expectedRevision: Int64) throws -> Tenant {
     var saved = tenant
     saved.revision = expectedRevision + 1
     do {
@@ -113,8 +112,7 @@ public struct TenantRepository {
   ///
   /// - Returns: Rows removed per table.
   /// - Throws: ``DomainError/failedPrecondition(reason:detail:)`` unless the tenant is deleted.
-  public func purge(_ tenant: Tenant, audit: AuditContext, at now: Int64) throws -> [String: Int64]
-  {
+  func purge(_ tenant: Tenant, audit: AuditContext, at now: Int64) throws -> [String: Int64] {
     guard tenant.status == .deleted else {
       throw DomainError.failedPrecondition(
         reason: "TENANT_NOT_DELETED",
@@ -156,7 +154,7 @@ public struct TenantRepository {
   }
 
   /// The tombstone of a purged tenant.
-  public func tombstone(
+  func tombstone(
     id: TenantID
   ) throws -> (slug: String, purgedBy: String, deletedRowsJSON: String)? {
     try db.fetchRow(

@@ -1,29 +1,13 @@
 import GRDB
-public import ThaiyyalCore
+import ThaiyyalCore
 
 /// The append-only audit log of one tenant.
-public struct AuditRepository {
+struct SQLiteAuditRepository: AuditRepository {
   let db: Database
   let tenantID: TenantID
 
-  /// What to list.
-  public struct Filter: Sendable, Hashable {
-    /// An exact action, or a prefix when it ends with `.` (`user.`).
-    public var action: String?
-    public var resourceType: String?
-    public var resourceID: String?
-    public var actorID: String?
-    public var outcome: AuditEntry.Outcome?
-    /// Inclusive lower bound, milliseconds.
-    public var from: Int64?
-    /// Exclusive upper bound, milliseconds.
-    public var until: Int64?
-
-    public init() {}
-  }
-
   /// Appends an entry in the caller's transaction.
-  public func append(_ entry: AuditEntry) throws {
+  func append(_ entry: AuditEntry) throws {
     precondition(entry.tenantID == tenantID, "an audit entry belongs to its own tenant's log")
     try db.run(
       """
@@ -40,7 +24,7 @@ public struct AuditRepository {
   }
 
   /// Entries newest first (ids are time-ordered), a page at a time.
-  public func list(_ filter: Filter, page: PageRequest) throws -> Page<AuditEntry> {
+  func list(_ filter: AuditFilter, page: PageRequest) throws -> Page<AuditEntry> {
     var conditions = Conditions(tenantID: tenantID)
     if let action = filter.action {
       if action.hasSuffix(".") {
@@ -70,7 +54,7 @@ public struct AuditRepository {
   }
 
   /// One entry by id.
-  public func find(id: String) throws -> AuditEntry? {
+  func find(id: String) throws -> AuditEntry? {
     try db.fetchRow(
       """
       SELECT tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id,

@@ -1,8 +1,8 @@
 import GRDB
-public import ThaiyyalCore
+import ThaiyyalCore
 
 /// The executions of one tenant. Every statement binds the tenant id.
-public struct ExecutionRepository {
+struct SQLiteExecutionRepository: ExecutionRepository {
   let db: Database
   let tenantID: TenantID
 
@@ -14,9 +14,9 @@ public struct ExecutionRepository {
 
   /// Inserts an accepted (pending) execution after taking one from the tenant's daily quota and
   /// checking storage, and counts it on its workflow, all in the caller's transaction.
-  public func create(_ execution: ExecutionRecord, limits: PlanLimits, now: Int64) throws {
+  func create(_ execution: ExecutionRecord, limits: PlanLimits, now: Int64) throws {
     precondition(execution.tenantID == tenantID, "an execution belongs to its own tenant")
-    let usage = UsageRepository(db: db, tenantID: tenantID)
+    let usage = SQLiteUsageRepository(db: db, tenantID: tenantID)
     try usage.requireRoom(
       .storageBytes,
       adding: Int64(execution.input?.utf8.count ?? 0),
@@ -40,39 +40,22 @@ public struct ExecutionRepository {
         execution.nodeRuns,
       ]
     )
-    try WorkflowRepository(db: db, tenantID: tenantID).recordExecution(
+    try SQLiteWorkflowRepository(db: db, tenantID: tenantID).recordExecution(
       of: execution.workflowID,
       at: execution.createdAt
     )
   }
 
   /// An execution of this tenant by id, with its input and result.
-  public func find(id: ExecutionID) throws -> ExecutionRecord? {
+  func find(id: ExecutionID) throws -> ExecutionRecord? {
     try db.fetchRow(
       "SELECT \(Self.columns) FROM workflow_executions WHERE tenant_id = ? AND id = ?",
       [tenantID.rawValue, id.rawValue]
     ).map { Self.execution($0, withPayloads: true) }
   }
 
-  /// What to list.
-  public struct Filter: Sendable, Hashable {
-    public var workflowID: WorkflowID?
-    public var status: ExecutionRecord.Status?
-    public var trigger: ExecutionRecord.Trigger?
-    public var createdBy: String?
-    /// Inclusive lower bound of the creation time, milliseconds.
-    public var from: Int64?
-    /// Exclusive upper bound of the creation time, milliseconds.
-    public var until: Int64?
-    /// Include input, result and node runs.
-    public var withPayloads = false
-    /// Executions of private workflows the viewer may not see are left out.
-    public var viewer: WorkflowViewer = .everything
-    public init() {}
-  }
-
   /// Executions newest first (ids are time-ordered), a page at a time.
-  public func list(_ filter: Filter, page: PageRequest) throws -> Page<ExecutionRecord> {
+  func list(_ filter: ExecutionFilter, page: PageRequest) throws -> Page<ExecutionRecord> {
     var conditions = Conditions(tenantID: tenantID)
     conditions.equal("workflow_id", filter.workflowID?.rawValue)
     conditions.equal("status", filter.status?.rawValue)
@@ -107,7 +90,7 @@ public struct ExecutionRepository {
   }
 
   /// Marks a pending execution running. Returns false when it is no longer pending (cancelled).
-  public func markRunning(id: ExecutionID, at time: Int64) throws -> Bool {
+  func markRunning(id: ExecutionID, at time: Int64) throws -> Bool {
     try db.run(
       """
       UPDATE workflow_executions SET status = 'running', started_at = ?, attempts = attempts + 1
@@ -121,7 +104,7 @@ public struct ExecutionRepository {
   /// Records how an unfinished execution ended, with its output, in one statement. Returns false
   /// when it had already finished (a cancellation came first).
   @discardableResult
-  public func finish(id: ExecutionID, _ outcome: ExecutionOutcome) throws -> Bool {
+  func finish(id: ExecutionID, _ outcome: ExecutionOutcome) throws -> Bool {
     try db.run(
       """
       UPDATE workflow_executions SET status = ?, result = ?, error = ?, nodes_executed = ?,
@@ -137,7 +120,7 @@ public struct ExecutionRepository {
   }
 
   /// Executions left pending or running (by a crash, when the server starts), oldest first.
-  public func unfinished() throws -> [ExecutionRecord] {
+  func unfinished() throws -> [ExecutionRecord] {
     try db.fetchRows(
       """
       SELECT \(Self.summaryColumns), attempts FROM workflow_executions
@@ -153,7 +136,7 @@ public struct ExecutionRepository {
 
   /// Puts an execution back in the queue (after a crash, when configured to re-run them). A run
   /// the server itself stopped (a graceful shutdown) gets its attempt back.
-  public func requeue(id: ExecutionID, returningAttempt: Bool = false) throws {
+  func requeue(id: ExecutionID, returningAttempt: Bool) throws {
     try db.run(
       """
       UPDATE workflow_executions SET status = 'pending', started_at = NULL,
@@ -165,7 +148,7 @@ public struct ExecutionRepository {
   }
 
   /// Deletes up to `limit` finished executions created before `cutoff`; returns how many went.
-  public func prune(createdBefore cutoff: Int64, limit: Int) throws -> Int {
+  func prune(createdBefore cutoff: Int64, limit: Int) throws -> Int {
     try db.run(
       """
       DELETE FROM workflow_executions WHERE tenant_id = ? AND id IN (

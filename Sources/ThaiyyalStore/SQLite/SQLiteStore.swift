@@ -12,7 +12,7 @@ import ThaiyyalCore
 /// let store = try SQLiteStore(configuration: StoreConfiguration(path: "data/thaiyyal.db"))
 /// let tenant = try await store.write { tx in try tx.tenants.create(...) }
 /// ```
-public final class SQLiteStore: Sendable {
+public final class SQLiteStore: Persistence {
   private let pool: DatabasePool
   public let path: String
 
@@ -79,34 +79,37 @@ public final class SQLiteStore: Sendable {
 
   /// Runs `body` in one write transaction; everything it does commits together or not at all.
   public func write<T: Sendable>(
-    _ body: @escaping @Sendable (StoreTransaction) throws -> T
+    _ body: @escaping @Sendable (any StoreTransaction) throws -> T
   ) async throws -> T {
     try await mapErrors {
-      try await pool.write { db in try body(StoreTransaction(db: db)) }
+      try await pool.write { db in try body(SQLiteTransaction(db: db)) }
     }
-  }
-
-  /// ``write(_:)`` for work that must land even when the calling task was cancelled (recording
-  /// how a cancelled run ended): it runs in a task of its own, which the caller's cancellation does
-  /// not reach.
-  public func writeEvenIfCancelled<T: Sendable>(
-    _ body: @escaping @Sendable (StoreTransaction) throws -> T
-  ) async throws -> T {
-    try await Task { try await self.write(body) }.value
   }
 
   /// Runs `body` in a read-only snapshot.
   public func read<T: Sendable>(
-    _ body: @escaping @Sendable (StoreTransaction) throws -> T
+    _ body: @escaping @Sendable (any StoreTransaction) throws -> T
   ) async throws -> T {
     try await mapErrors {
-      try await pool.read { db in try body(StoreTransaction(db: db)) }
+      try await pool.read { db in try body(SQLiteTransaction(db: db)) }
     }
   }
 
   /// `PRAGMA integrity_check`: `ok` when the file is sound.
   public func integrityCheck() async throws -> String {
     try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+  }
+
+  /// Frees pages a bounded number at a time, which keeps each write lock short. A file made
+  /// before incremental auto-vacuum frees nothing this way; the loop stops when nothing moves.
+  public func reclaimFreeSpace() async throws {
+    var free = Int64.max
+    while true {
+      let left = try await incrementalVacuum(pages: 256)
+      guard left > 0, left < free else { return }
+      free = left
+      await Task.yield()
+    }
   }
 
   /// Gives up to `pages` free pages back to the file system, outside any long transaction.

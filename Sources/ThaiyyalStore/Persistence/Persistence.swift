@@ -1,0 +1,61 @@
+public import ThaiyyalCore
+
+/// Where the server keeps its data, whatever holds it: the application layer reaches storage
+/// through this protocol only, so each database (SQLite, PostgreSQL) is one implementation of it.
+///
+/// A transaction is a synchronous closure on purpose: nothing can suspend inside one, so no
+/// transaction holds its locks (or a database connection) while it waits on something other than
+/// the database. Everything the closure does commits together or not at all.
+public protocol Persistence: Sendable {
+  /// Runs `body` in one write transaction.
+  func write<T: Sendable>(
+    _ body: @escaping @Sendable (any StoreTransaction) throws -> T
+  ) async throws -> T
+
+  /// Runs `body` in a read-only snapshot.
+  func read<T: Sendable>(
+    _ body: @escaping @Sendable (any StoreTransaction) throws -> T
+  ) async throws -> T
+
+  /// Hands storage that deleted rows freed back to the system, in short steps outside any long
+  /// transaction (a database that does this by itself does nothing here).
+  func reclaimFreeSpace() async throws
+
+  /// The database's own consistency check: `ok` when it is sound, otherwise what it found.
+  func integrityCheck() async throws -> String
+
+  /// Closes every connection; later calls fail.
+  func close() throws
+}
+
+extension Persistence {
+  /// ``write(_:)`` for work that must land even when the calling task was cancelled (recording
+  /// how a cancelled run ended): it runs in a task of its own, which the caller's cancellation does
+  /// not reach.
+  public func writeEvenIfCancelled<T: Sendable>(
+    _ body: @escaping @Sendable (any StoreTransaction) throws -> T
+  ) async throws -> T {
+    try await Task { try await self.write(body) }.value
+  }
+}
+
+/// One transaction's view of the store: the platform level (tenants) directly, tenant-owned data
+/// only through ``scoped(_:)``, which needs a ``TenantScope`` that only tenant resolution makes.
+public protocol StoreTransaction {
+  /// Tenants themselves (platform level: the operator's view).
+  var tenants: any TenantRepository { get }
+
+  /// The repositories of one tenant's data; everything they read or write belongs to that tenant.
+  func scoped(_ scope: TenantScope) -> any ScopedRepositories
+}
+
+/// The repositories of one tenant's data.
+public protocol ScopedRepositories {
+  /// The tenant every repository here is bound to.
+  var tenantID: TenantID { get }
+  var users: any UserRepository { get }
+  var workflows: any WorkflowRepository { get }
+  var executions: any ExecutionRepository { get }
+  var usage: any UsageRepository { get }
+  var audit: any AuditRepository { get }
+}
