@@ -123,6 +123,8 @@ public final class TTRPCServer: Sendable {
         }
       }
       .childChannelOption(.maxMessagesPerRead, value: 8)
+      // A client that shuts its side for writing still gets the answers to what it sent.
+      .childChannelOption(.allowRemoteHalfClosure, value: true)
       .childChannelInitializer { [self] channel in
         self.initializeConnection(channel, unixSocket: unixSocket)
       }

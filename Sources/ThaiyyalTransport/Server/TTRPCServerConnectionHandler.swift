@@ -12,9 +12,11 @@ import ThaiyyalRPC
 /// finishes elsewhere and hands its encoded response to the ``Outbox``; only the first response
 /// into an empty outbox schedules a hop back to the event loop, and each drain flushes once.
 ///
-/// At most `maxConcurrentCallsPerConnection` calls run at once. Past that, decoded requests wait
-/// and the handler withholds `read()`, so the kernel's buffers fill and the client slows down;
-/// nothing is dropped.
+/// The connection's rules (concurrency and backpressure, idle and frame timeouts, drain and
+/// half-close) live in ``ServerConnectionStateMachine``; this handler feeds it events and performs
+/// the actions it answers. At most `maxConcurrentCallsPerConnection` calls run at once. Past that,
+/// requests wait and the handler withholds `read()`, so the kernel's buffers fill and the client
+/// slows down; nothing is dropped.
 final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   typealias InboundIn = ByteBuffer
   typealias OutboundIn = ByteBuffer
@@ -34,24 +36,15 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   private let refusals: LogSampler
 
   private var context: ChannelHandlerContext!
-  private var inFlight = 0
-  private var waiting = CircularBuffer<(streamID: UInt32, data: ByteBuffer)>()
-  private var readHeld = false
+  private var state: ServerConnectionStateMachine
   private var inReadBurst = false
   private var needsFlush = false
   /// Responses encoded on the event loop since the last flush, written as one buffer.
   private var batch: ByteBuffer?
-  private var draining = false
-  /// When the connection last received a whole request or wrote, for the idle timeout. Bytes of
-  /// an unfinished frame do not count: a client dripping them stays idle.
-  private var lastActivity = NIODeadline.now()
   /// Whether this read burst brought a whole frame: the clock is read once per burst, not per
   /// frame.
   private var receivedFrame = false
   private var idleCheck: Scheduled<Void>?
-  /// When the first byte of a frame that has not arrived whole came, and the check that closes
-  /// the connection if it is still not whole by the frame timeout.
-  private var partialFrameSince: NIODeadline?
   private var frameCheck: Scheduled<Void>?
   /// The route of the previous call; clients usually repeat a method, and comparing two short
   /// byte strings is cheaper than hashing them.
@@ -77,18 +70,28 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     self.processor = NIOSingleStepByteToMessageProcessor(
       FrameDecoder(maxMessageSize: configuration.maxMessageSize)
     )
+    // Replaced with the event loop's time when the handler is added.
+    self.state = ServerConnectionStateMachine(limits: Self.limits(configuration), now: .now())
+  }
+
+  static func limits(
+    _ configuration: TTRPCServerConfiguration
+  ) -> ServerConnectionStateMachine.Limits {
+    .init(
+      maxConcurrentCalls: configuration.maxConcurrentCallsPerConnection,
+      idleTimeout: TimeAmount(configuration.idleTimeout),
+      frameTimeout: TimeAmount(configuration.frameTimeout)
+    )
   }
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
-    scheduleIdleCheck(at: lastActivity + TimeAmount(configuration.idleTimeout))
+    state = ServerConnectionStateMachine(limits: state.limits, now: context.eventLoop.now)
+    scheduleIdleCheck(at: state.firstIdleCheck)
   }
 
   func handlerRemoved(context: ChannelHandlerContext) {
-    idleCheck?.cancel()
-    idleCheck = nil
-    frameCheck?.cancel()
-    frameCheck = nil
+    cancelTimers()
     self.context = nil
   }
 
@@ -108,52 +111,27 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
   func channelReadComplete(context: ChannelHandlerContext) {
     inReadBurst = false
-    if receivedFrame {
-      receivedFrame = false
-      lastActivity = .now()
-    }
-    if processor.unprocessedBytes == 0 {
-      partialFrameSince = nil
-    } else if partialFrameSince == nil {
-      let now = NIODeadline.now()
-      partialFrameSince = now
-      scheduleFrameCheck(at: now + TimeAmount(configuration.frameTimeout))
-    }
-    flushIfNeeded()
-    context.fireChannelReadComplete()
-  }
-
-  /// Closes the connection when a frame started at `partialFrameSince` has not arrived whole by
-  /// the frame timeout; a frame that completed in time clears it.
-  private func scheduleFrameCheck(at deadline: NIODeadline) {
-    guard let context else { return }
-    frameCheck?.cancel()
-    let this = NIOLoopBound(self, eventLoop: context.eventLoop)
-    frameCheck = context.eventLoop.scheduleTask(deadline: deadline) { this.value.checkFrame() }
-  }
-
-  private func checkFrame() {
-    guard let context, let since = partialFrameSince else { return }
-    let deadline = since + TimeAmount(configuration.frameTimeout)
-    if NIODeadline.now() >= deadline {
-      logger.debug("closing connection: a frame did not arrive whole in time")
-      context.close(promise: nil)
-    } else {
+    let eventLoop = context.eventLoop
+    if let deadline = state.readBurstEnded(
+      receivedFrame: receivedFrame,
+      unprocessedBytes: processor.unprocessedBytes,
+      now: { eventLoop.now }
+    ) {
       scheduleFrameCheck(at: deadline)
     }
+    receivedFrame = false
+    flushIfNeeded()
+    context.fireChannelReadComplete()
   }
 
   func channelInactive(context: ChannelHandlerContext) {
     // A frame cut short by EOF is dropped; the connection is gone either way.
     try? processor.finishProcessing(seenEOF: true) { _ in }
-    waiting.removeAll()
+    state.closed()
     outbox.close()
     for task in running.values { task.cancel() }
     running.removeAll()
-    idleCheck?.cancel()
-    idleCheck = nil
-    frameCheck?.cancel()
-    frameCheck = nil
+    cancelTimers()
     context.fireChannelInactive()
   }
 
@@ -165,15 +143,22 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
     switch event {
     case is DrainEvent:
-      draining = true
-      closeIfDrained()
+      state.drain()
+      performActions()
+    case ChannelEvent.inputClosed:
+      // The client sends nothing more; a frame it left unfinished never will be.
+      try? processor.finishProcessing(seenEOF: true) { frame in receive(frame) }
+      state.inputClosed()
+      flushIfNeeded()
+      performActions()
     default:
       context.fireUserInboundEventTriggered(event)
     }
   }
 
-  /// Closes the connection once it has had no traffic and no call in flight for the idle timeout.
-  /// One timer per connection, moved forward lazily, so calls pay nothing for it.
+  // MARK: Timers
+
+  /// One idle timer per connection, moved forward lazily, so calls pay nothing for it.
   private func scheduleIdleCheck(at deadline: NIODeadline) {
     guard let context else { return }
     let this = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -182,35 +167,55 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
   private func checkIdle() {
     guard let context else { return }
-    let timeout = TimeAmount(configuration.idleTimeout)
-    let idleSince = lastActivity
-    if inFlight == 0 && waiting.isEmpty && NIODeadline.now() >= idleSince + timeout {
+    switch state.idleCheckDue(now: context.eventLoop.now) {
+    case .close:
       logger.debug("closing idle connection")
       context.close(promise: nil)
-    } else if inFlight > 0 || !waiting.isEmpty {
-      // Busy: look again a whole timeout later rather than polling.
-      scheduleIdleCheck(at: .now() + timeout)
-    } else {
-      scheduleIdleCheck(at: max(idleSince + timeout, .now() + .milliseconds(10)))
+    case .checkAgain(let deadline):
+      scheduleIdleCheck(at: deadline)
+    case .stop:
+      break
     }
+  }
+
+  /// Closes the connection when a frame that began has not arrived whole by the frame timeout.
+  private func scheduleFrameCheck(at deadline: NIODeadline) {
+    guard let context else { return }
+    frameCheck?.cancel()
+    let this = NIOLoopBound(self, eventLoop: context.eventLoop)
+    frameCheck = context.eventLoop.scheduleTask(deadline: deadline) { this.value.checkFrame() }
+  }
+
+  private func checkFrame() {
+    guard let context else { return }
+    switch state.frameCheckDue(now: context.eventLoop.now) {
+    case .close:
+      logger.debug("closing connection: a frame did not arrive whole in time")
+      context.close(promise: nil)
+    case .checkAgain(let deadline):
+      scheduleFrameCheck(at: deadline)
+    case .stop:
+      break
+    }
+  }
+
+  private func cancelTimers() {
+    idleCheck?.cancel()
+    idleCheck = nil
+    frameCheck?.cancel()
+    frameCheck = nil
   }
 
   // MARK: Outbound
 
   func read(context: ChannelHandlerContext) {
-    if draining || inFlight >= configuration.maxConcurrentCallsPerConnection || !waiting.isEmpty {
-      readHeld = true
-    } else {
-      context.read()
-    }
+    if state.readRequested() { context.read() }
   }
 
   // MARK: Calls
 
   private func receive(_ frame: Frame) {
     receivedFrame = true
-    // A whole frame arrived; a later one gets its own deadline from its first byte.
-    partialFrameSince = nil
     switch frame {
     case .oversized(let header):
       let status = RPCStatus(
@@ -224,34 +229,18 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
         logger.debug("ignoring frame that is not a request", metadata: ["type": "\(header.type)"])
         return
       }
-      guard header.streamID & 1 == 1 else {
-        fail(
-          streamID: header.streamID,
-          RPCStatus(
-            code: .invalidArgument,
-            message: "stream id \(header.streamID) must be odd for client-initiated streams"
-          )
-        )
-        return
-      }
-      guard running[header.streamID] == nil else {
-        fail(
-          streamID: header.streamID,
-          RPCStatus(
-            code: .invalidArgument,
-            message: "stream id \(header.streamID) is already in use"
-          )
-        )
-        return
-      }
-      if inFlight >= configuration.maxConcurrentCallsPerConnection || !waiting.isEmpty {
-        waiting.append((header.streamID, data))
-      } else {
+      switch state.requestReceived(streamID: header.streamID, request: data) {
+      case .start:
         start(streamID: header.streamID, data: data)
+      case .wait, .ignore:
+        break
+      case .refuse(let refusal):
+        fail(streamID: header.streamID, refusal.status(streamID: header.streamID))
       }
     }
   }
 
+  /// Starts a call the state machine counts as in flight.
   private func start(streamID: UInt32, data: ByteBuffer) {
     let envelope: RequestEnvelope
     let route: RouteTable.Route
@@ -273,7 +262,9 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
           )
         )
       }
+      state.callFinished(streamID: streamID)
       fail(streamID: streamID, status)
+      performActions()
       return
     }
     let deadline: ContinuousClock.Instant? =
@@ -288,7 +279,6 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
     let payload = Array(buffer: envelope.payload)
     let handler = route.handler
 
-    inFlight += 1
     let eventLoop = context.eventLoop
     let this = NIOLoopBound(self, eventLoop: eventLoop)
     let outbox = self.outbox
@@ -337,59 +327,54 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
   /// A call finished on the event loop.
   private func completed(streamID: UInt32, _ outcome: ResponseEnvelope.Outcome) {
-    inFlight -= 1
+    state.callFinished(streamID: streamID)
     completedInline = streamID
     running.removeValue(forKey: streamID)
     let maxMessageSize = configuration.maxMessageSize
     appendToBatch {
       ResponseEnvelope.write(outcome, streamID: streamID, maxMessageSize: maxMessageSize, into: &$0)
     }
-    resumeWaiting()
+    performActions()
   }
 
   /// Calls finished elsewhere; write all their responses and flush once.
   private func drainOutbox() {
     let responses = outbox.takeAll()
-    inFlight -= responses.count
     guard let context else { return }
     for (streamID, response) in responses {
+      state.callFinished(streamID: streamID)
       running.removeValue(forKey: streamID)
       context.write(wrapOutboundOut(response), promise: nil)
     }
     needsFlush = true
     if !inReadBurst { flushIfNeeded() }
-    resumeWaiting()
+    performActions()
   }
 
-  private func resumeWaiting() {
-    while !waiting.isEmpty && inFlight < configuration.maxConcurrentCallsPerConnection {
-      let next = waiting.removeFirst()
-      start(streamID: next.streamID, data: next.data)
+  /// Does what the state machine asks until it asks for nothing.
+  private func performActions() {
+    while let action = state.nextAction() {
+      switch action {
+      case .start(let streamID, let request):
+        start(streamID: streamID, data: request)
+      case .resumeReading:
+        context?.read()
+      case .close:
+        flushIfNeeded()
+        context?.close(promise: nil)
+      }
     }
-    if readHeld && waiting.isEmpty && !draining
-      && inFlight < configuration.maxConcurrentCallsPerConnection
-    {
-      readHeld = false
-      context?.read()
-    }
-    closeIfDrained()
   }
 
   private func flushIfNeeded() {
     guard needsFlush, let context else { return }
     needsFlush = false
-    lastActivity = .now()
+    state.wrote(at: context.eventLoop.now)
     if let batch {
       self.batch = nil
       context.write(wrapOutboundOut(batch), promise: nil)
     }
     context.flush()
-  }
-
-  private func closeIfDrained() {
-    guard draining, inFlight == 0, waiting.isEmpty, let context else { return }
-    flushIfNeeded()
-    context.close(promise: nil)
   }
 }
 
