@@ -117,6 +117,33 @@ struct ServerConnectionTests {
   }
 
   @Test(
+    "a client that shuts its side for writing still gets its answers, then the server closes",
+    arguments: [false, true]
+  )
+  func halfClose(tcp: Bool) async throws {
+    let gate = Gate()
+    try await withTransportServer(tcp: tcp, gate: gate) { _, addresses in
+      let raw = try RawConnection(addresses[tcp ? 1 : 0])
+      raw.send(
+        Frames.request(streamID: 1, service: TestServices.service, method: "Gate", payload: [9])
+      )
+      raw.send(
+        Frames.request(streamID: 3, service: TestServices.service, method: "Echo", payload: [3])
+      )
+      raw.shutdownWrite()
+      let (echo, echoed) = try await raw.readResponse()
+      #expect(echo.streamID == 3)
+      #expect(Array(echoed.payload) == [3])
+      while gate.entered == 0 { try await Task.sleep(for: .milliseconds(10)) }
+      gate.open()
+      let (gated, payload) = try await raw.readResponse()
+      #expect(gated.streamID == 1)
+      #expect(Array(payload.payload) == [9])
+      #expect(await raw.isClosedByPeer())
+    }
+  }
+
+  @Test(
     "random garbage never stops the server from serving others, and leaves no connection behind"
   )
   func garbage() async throws {
