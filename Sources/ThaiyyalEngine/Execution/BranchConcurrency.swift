@@ -16,16 +16,11 @@ enum BranchSafety {
   /// The most nodes started together.
   static let maxBatch = 64
 
-  /// Types that change the run's shared state (variables, accumulator, counter, context, cache).
-  static let stateful: Set<String> = [
-    "variable", "accumulator", "counter", "context_variable", "context_constant", "cache",
-  ]
-
   /// A node is safe to run alongside others in its batch when it changes no shared state and none
   /// of its settings mentions `node.` (an expression reading another node's result, which might be
   /// a batch member not yet merged). Variables and context cannot change within a batch.
   static func isSafe(_ node: Node) -> Bool {
-    guard !stateful.contains(node.type) else { return false }
+    guard NodeRegistry.types[node.type]?.changesSharedState == false else { return false }
     guard let data = node.data else { return true }
     return !data.values.contains(where: mentionsNodeResults)
   }

@@ -249,51 +249,7 @@ public struct WorkflowEngine: Sendable {
   }
 
   static func executor(for type: String) -> any NodeExecutor {
-    switch type {
-    case "number": ConstantNode(field: "value", dataName: "NumberData")
-    case "text_input": ConstantNode(field: "text", dataName: "TextInputData")
-    case "boolean_input": ConstantNode(field: "boolean_value", dataName: "BooleanInputData")
-    case "date_input":
-      DateInputNode(field: "date_value", missing: "date input node missing date value")
-    case "datetime_input":
-      DateInputNode(field: "datetime_value", missing: "datetime input node missing datetime value")
-    case "operation": OperationNode()
-    case "text_operation": TextOperationNode()
-    case "visualization": PassThroughNode(requiresInput: true)
-    case "renderer": PassThroughNode(requiresInput: false)
-    case "extract": ExtractNode()
-    case "transform": TransformNode()
-    case "variable": VariableNode()
-    case "accumulator": AccumulatorNode()
-    case "counter": CounterNode()
-    case "range": RangeNode()
-    case "slice": SliceNode()
-    case "reverse": ReverseNode()
-    case "compact": CompactNode()
-    case "join": JoinNode()
-    case "split": SplitNode()
-    case "for_each": ForEachNode()
-    case "condition": ConditionNode()
-    case "switch": SwitchNode()
-    case "expression": ExpressionNode()
-    case "filter": FilterNode()
-    case "map": MapNode()
-    case "reduce": ReduceNode()
-    case "find": FindNode()
-    case "sort": SortNode()
-    case "unique": UniqueNode()
-    case "while_loop": WhileLoopNode()
-    case "format": FormatNode()
-    case "parse": ParseNode()
-    case "context_variable": ContextNode(constant: false)
-    case "context_constant": ContextNode(constant: true)
-    case "try_catch": TryCatchNode()
-    case "retry": RetryNode()
-    case "timeout": TimeoutNode()
-    case "delay": DelayNode()
-    case "cache": CacheNode()
-    default: UnsupportedNode(type: type)
-    }
+    NodeRegistry.types[type]?.executor ?? UnsupportedNode(type: type)
   }
 
   static func newExecutionID() -> String {

@@ -1,19 +1,6 @@
-/// The node types of ENGINE.md section 10: how a type is inferred from data keys, and which data
-/// fields each type requires at load time, with their JSON kinds.
+/// How a node's type is inferred from its data keys when it names none (ENGINE.md section 10), and
+/// the JSON kinds typed data fields may have. The types themselves are in ``NodeRegistry``.
 enum NodeTypes {
-  /// Every type the engine knows.
-  static let known: Set<String> = [
-    "number", "text_input", "boolean_input", "date_input", "datetime_input", "operation",
-    "text_operation",
-    "visualization", "renderer", "condition", "switch", "expression", "variable", "extract",
-    "transform",
-    "accumulator", "counter", "filter", "map", "reduce", "find", "slice", "sort", "unique",
-    "reverse",
-    "compact", "join", "split", "range", "for_each", "while_loop", "parse", "format", "delay",
-    "cache",
-    "context_variable", "context_constant", "retry", "try_catch", "timeout", "http",
-  ]
-
   /// The type implied by a node's data keys when it has no type (first rule that matches).
   static func infer(from data: [String: JSONValue]) -> String {
     func has(_ key: String) -> Bool { data[key] != nil }
@@ -71,85 +58,6 @@ enum NodeTypes {
       case .object: "map[string]interface {}"
       case .any: "interface {}"
       }
-    }
-  }
-
-  /// Typed fields per node type; decoding fails on a value of another kind, as Go's unmarshal does.
-  static let fieldKinds: [String: [String: Kind]] = [
-    "number": ["value": .number],
-    "text_input": ["text": .string],
-    "boolean_input": ["boolean_value": .bool],
-    "date_input": ["date_value": .string],
-    "datetime_input": ["datetime_value": .string],
-    "operation": ["op": .string],
-    "text_operation": ["text_op": .string, "separator": .string, "repeat_n": .number],
-    "visualization": ["mode": .string],
-    "condition": ["condition": .string],
-    "filter": ["condition": .string],
-    "find": ["condition": .string],
-    "while_loop": ["condition": .string, "max_iterations": .number],
-    "expression": ["expression": .string],
-    "reduce": ["expression": .string],
-    "map": ["expression": .string, "field": .string],
-    "variable": ["var_name": .string, "var_op": .string],
-    "extract": ["field": .string, "fields": .array],
-    "transform": ["transform_type": .string],
-    "accumulator": ["accum_op": .string],
-    "counter": ["counter_op": .string, "delta": .number],
-    "switch": ["cases": .array],
-    "split": ["paths": .array],
-    "range": ["start": .number, "end": .number, "step": .number],
-    "for_each": ["max_iterations": .number],
-    "format": ["output_type": .string, "pretty_print": .bool],
-    "cache": ["cache_op": .string, "cache_key": .string],
-    "timeout": ["timeout": .string, "timeout_action": .string],
-    "http": ["url": .string],
-    "context_variable": ["context_name": .string, "context_values": .array],
-    "context_constant": ["context_name": .string, "context_values": .array],
-    "retry": ["max_attempts": .number, "backoff_strategy": .string],
-    "try_catch": ["continue_on_error": .bool],
-  ]
-
-  /// The load-time check of required fields; returns the missing field's name as Go reports it.
-  static func missingRequiredField(type: String, data: [String: JSONValue]) -> String? {
-    func present(_ key: String) -> Bool {
-      if let value = data[key], value != .null { return true }
-      return false
-    }
-    func nonEmptyArray(_ key: String) -> Bool {
-      if case .array(let items)? = data[key] { return !items.isEmpty }
-      return false
-    }
-    switch type {
-    case "number": return present("value") ? nil : "value"
-    case "text_input": return present("text") ? nil : "text"
-    case "boolean_input": return present("boolean_value") ? nil : "boolean_value"
-    case "operation": return present("op") ? nil : "op"
-    case "text_operation": return present("text_op") ? nil : "text_op"
-    case "expression", "reduce": return present("expression") ? nil : "expression"
-    case "condition", "filter", "find", "while_loop":
-      return present("condition") ? nil : "condition"
-    case "range": return present("start") && present("end") ? nil : "start and end"
-    case "variable":
-      if !present("var_name") { return "var_name" }
-      return present("var_op") ? nil : "var_op"
-    case "extract": return present("field") || nonEmptyArray("fields") ? nil : "field or fields"
-    case "transform": return present("transform_type") ? nil : "transform_type"
-    case "accumulator": return present("accum_op") ? nil : "accum_op"
-    case "counter": return present("counter_op") ? nil : "counter_op"
-    case "format": return present("output_type") ? nil : "output_type"
-    case "switch": return nonEmptyArray("cases") ? nil : "cases"
-    case "split": return nonEmptyArray("paths") ? nil : "paths"
-    case "delay": return present("duration") ? nil : "duration"
-    case "cache":
-      if !present("cache_op") { return "cache_op" }
-      return present("cache_key") ? nil : "cache_key"
-    case "timeout": return present("timeout") ? nil : "timeout"
-    case "http": return present("url") ? nil : "url"
-    case "context_variable", "context_constant":
-      return nonEmptyArray("context_values") || present("context_name")
-        ? nil : "context_values or context_name"
-    default: return nil
     }
   }
 }

@@ -138,7 +138,7 @@ public struct WorkflowDecoder {
       )
       return node
     }
-    guard NodeTypes.known.contains(type) else {
+    guard let nodeType = NodeRegistry.types[type] else {
       problems.append(
         ValidationProblem(
           field: "nodes[\(id)].type",
@@ -147,18 +147,12 @@ public struct WorkflowDecoder {
       )
       return node
     }
-    if type == "http" {
-      problems.append(
-        ValidationProblem(
-          field: "nodes[\(id)].type",
-          message:
-            "HTTP requests are not allowed (AllowHTTP=false): HTTP nodes are disabled on this server"
-        )
-      )
+    if let refusal = nodeType.refusal {
+      problems.append(ValidationProblem(field: "nodes[\(id)].type", message: refusal))
     }
     guard let data else { return node }
     let prefix = "failed to parse payload: failed to unmarshal data for node \(id) (type \(type)): "
-    for (key, kind) in NodeTypes.fieldKinds[type] ?? [:] {
+    for (key, kind) in nodeType.fields {
       if let value = data[key], !kind.accepts(value) {
         problems.append(
           ValidationProblem(
@@ -169,7 +163,7 @@ public struct WorkflowDecoder {
         )
       }
     }
-    if let missing = NodeTypes.missingRequiredField(type: type, data: data) {
+    if let missing = nodeType.requires?.unmet(in: data) {
       problems.append(
         ValidationProblem(
           field: "nodes[\(id)].data",

@@ -1,0 +1,284 @@
+/// One node type, declared once: its name, the typed data fields it reads (decoding fails on a
+/// value of another kind, as Go's unmarshal does), what it requires at load time, whether it
+/// changes the run's shared state, and its executor.
+struct NodeType: Sendable {
+  let name: String
+  var fields: [String: NodeTypes.Kind] = [:]
+  var requires: Requirement?
+  /// Variables, the accumulator, the counter, context or the cache: such a node never runs
+  /// alongside another (``BranchSafety``).
+  var changesSharedState = false
+  /// Why a known type is refused at load time, if it is.
+  var refusal: String?
+  let executor: any NodeExecutor
+}
+
+/// A load-time requirement on a node's data; ``unmet(in:)`` names what is missing as Go reports it.
+///
+/// A struct of plain values rather than an enum with payloads: the registry is a global table,
+/// and LeakSanitizer cannot follow the pointers a multi-payload enum tags with its case, so the
+/// fuzzers would report the table as leaked.
+struct Requirement: Sendable {
+  /// One key that must hold a value (not null), or a non-empty array.
+  struct Check: Sendable {
+    let key: String
+    let nonEmptyArray: Bool
+
+    func holds(in data: [String: JSONValue]) -> Bool {
+      if nonEmptyArray {
+        if case .array(let items)? = data[key] { return !items.isEmpty }
+        return false
+      }
+      if let value = data[key] { return value != .null }
+      return false
+    }
+  }
+
+  let checks: [Check]
+  /// Every check must hold; otherwise at least one.
+  let needsAll: Bool
+  /// What an unmet requirement is reported as; the first failing key when `nil`.
+  let reported: String?
+
+  /// Present and not null.
+  static func field(_ key: String) -> Requirement {
+    Requirement(checks: [Check(key: key, nonEmptyArray: false)], needsAll: true, reported: nil)
+  }
+
+  /// A non-empty array.
+  static func nonEmptyArray(_ key: String) -> Requirement {
+    Requirement(checks: [Check(key: key, nonEmptyArray: true)], needsAll: true, reported: nil)
+  }
+
+  /// Every one of single-key requirements, in order: the first unmet one's key, or `reported`.
+  static func all(_ parts: [Requirement], reported: String? = nil) -> Requirement {
+    Requirement(checks: parts.flatMap(\.checks), needsAll: true, reported: reported)
+  }
+
+  /// At least one of single-key requirements; `reported` when none holds.
+  static func any(_ parts: [Requirement], reported: String) -> Requirement {
+    Requirement(checks: parts.flatMap(\.checks), needsAll: false, reported: reported)
+  }
+
+  func unmet(in data: [String: JSONValue]) -> String? {
+    if needsAll {
+      for check in checks where !check.holds(in: data) { return reported ?? check.key }
+      return nil
+    }
+    return checks.contains { $0.holds(in: data) } ? nil : reported
+  }
+}
+
+/// Every node type the engine knows (ENGINE.md section 10), in one table: the decoder, the
+/// engine and branch concurrency all read it, so a type is added in one place.
+enum NodeRegistry {
+  static let all: [NodeType] = [
+    NodeType(
+      name: "number",
+      fields: ["value": .number],
+      requires: .field("value"),
+      executor: ConstantNode(field: "value", dataName: "NumberData")
+    ),
+    NodeType(
+      name: "text_input",
+      fields: ["text": .string],
+      requires: .field("text"),
+      executor: ConstantNode(field: "text", dataName: "TextInputData")
+    ),
+    NodeType(
+      name: "boolean_input",
+      fields: ["boolean_value": .bool],
+      requires: .field("boolean_value"),
+      executor: ConstantNode(field: "boolean_value", dataName: "BooleanInputData")
+    ),
+    NodeType(
+      name: "date_input",
+      fields: ["date_value": .string],
+      executor: DateInputNode(field: "date_value", missing: "date input node missing date value")
+    ),
+    NodeType(
+      name: "datetime_input",
+      fields: ["datetime_value": .string],
+      executor: DateInputNode(
+        field: "datetime_value",
+        missing: "datetime input node missing datetime value"
+      )
+    ),
+    NodeType(
+      name: "operation",
+      fields: ["op": .string],
+      requires: .field("op"),
+      executor: OperationNode()
+    ),
+    NodeType(
+      name: "text_operation",
+      fields: ["text_op": .string, "separator": .string, "repeat_n": .number],
+      requires: .field("text_op"),
+      executor: TextOperationNode()
+    ),
+    NodeType(
+      name: "visualization",
+      fields: ["mode": .string],
+      executor: PassThroughNode(requiresInput: true)
+    ),
+    NodeType(name: "renderer", executor: PassThroughNode(requiresInput: false)),
+    NodeType(
+      name: "condition",
+      fields: ["condition": .string],
+      requires: .field("condition"),
+      executor: ConditionNode()
+    ),
+    NodeType(
+      name: "switch",
+      fields: ["cases": .array],
+      requires: .nonEmptyArray("cases"),
+      executor: SwitchNode()
+    ),
+    NodeType(
+      name: "expression",
+      fields: ["expression": .string],
+      requires: .field("expression"),
+      executor: ExpressionNode()
+    ),
+    NodeType(
+      name: "variable",
+      fields: ["var_name": .string, "var_op": .string],
+      requires: .all([.field("var_name"), .field("var_op")]),
+      changesSharedState: true,
+      executor: VariableNode()
+    ),
+    NodeType(
+      name: "extract",
+      fields: ["field": .string, "fields": .array],
+      requires: .any([.field("field"), .nonEmptyArray("fields")], reported: "field or fields"),
+      executor: ExtractNode()
+    ),
+    NodeType(
+      name: "transform",
+      fields: ["transform_type": .string],
+      requires: .field("transform_type"),
+      executor: TransformNode()
+    ),
+    NodeType(
+      name: "accumulator",
+      fields: ["accum_op": .string],
+      requires: .field("accum_op"),
+      changesSharedState: true,
+      executor: AccumulatorNode()
+    ),
+    NodeType(
+      name: "counter",
+      fields: ["counter_op": .string, "delta": .number],
+      requires: .field("counter_op"),
+      changesSharedState: true,
+      executor: CounterNode()
+    ),
+    NodeType(
+      name: "filter",
+      fields: ["condition": .string],
+      requires: .field("condition"),
+      executor: FilterNode()
+    ),
+    NodeType(
+      name: "map",
+      fields: ["expression": .string, "field": .string],
+      executor: MapNode()
+    ),
+    NodeType(
+      name: "reduce",
+      fields: ["expression": .string],
+      requires: .field("expression"),
+      executor: ReduceNode()
+    ),
+    NodeType(
+      name: "find",
+      fields: ["condition": .string],
+      requires: .field("condition"),
+      executor: FindNode()
+    ),
+    NodeType(name: "slice", executor: SliceNode()),
+    NodeType(name: "sort", executor: SortNode()),
+    NodeType(name: "unique", executor: UniqueNode()),
+    NodeType(name: "reverse", executor: ReverseNode()),
+    NodeType(name: "compact", executor: CompactNode()),
+    NodeType(name: "join", executor: JoinNode()),
+    NodeType(
+      name: "split",
+      fields: ["paths": .array],
+      requires: .nonEmptyArray("paths"),
+      executor: SplitNode()
+    ),
+    NodeType(
+      name: "range",
+      fields: ["start": .number, "end": .number, "step": .number],
+      requires: .all([.field("start"), .field("end")], reported: "start and end"),
+      executor: RangeNode()
+    ),
+    NodeType(name: "for_each", fields: ["max_iterations": .number], executor: ForEachNode()),
+    NodeType(
+      name: "while_loop",
+      fields: ["condition": .string, "max_iterations": .number],
+      requires: .field("condition"),
+      executor: WhileLoopNode()
+    ),
+    NodeType(name: "parse", executor: ParseNode()),
+    NodeType(
+      name: "format",
+      fields: ["output_type": .string, "pretty_print": .bool],
+      requires: .field("output_type"),
+      executor: FormatNode()
+    ),
+    NodeType(name: "delay", requires: .field("duration"), executor: DelayNode()),
+    NodeType(
+      name: "cache",
+      fields: ["cache_op": .string, "cache_key": .string],
+      requires: .all([.field("cache_op"), .field("cache_key")]),
+      changesSharedState: true,
+      executor: CacheNode()
+    ),
+    NodeType(
+      name: "context_variable",
+      fields: ["context_name": .string, "context_values": .array],
+      requires: Self.contextValues,
+      changesSharedState: true,
+      executor: ContextNode(constant: false)
+    ),
+    NodeType(
+      name: "context_constant",
+      fields: ["context_name": .string, "context_values": .array],
+      requires: Self.contextValues,
+      changesSharedState: true,
+      executor: ContextNode(constant: true)
+    ),
+    NodeType(
+      name: "retry",
+      fields: ["max_attempts": .number, "backoff_strategy": .string],
+      executor: RetryNode()
+    ),
+    NodeType(name: "try_catch", fields: ["continue_on_error": .bool], executor: TryCatchNode()),
+    NodeType(
+      name: "timeout",
+      fields: ["timeout": .string, "timeout_action": .string],
+      requires: .field("timeout"),
+      executor: TimeoutNode()
+    ),
+    NodeType(
+      name: "http",
+      fields: ["url": .string],
+      requires: .field("url"),
+      refusal:
+        "HTTP requests are not allowed (AllowHTTP=false): HTTP nodes are disabled on this server",
+      executor: UnsupportedNode(type: "http")
+    ),
+  ]
+
+  private static let contextValues = Requirement.any(
+    [.nonEmptyArray("context_values"), .field("context_name")],
+    reported: "context_values or context_name"
+  )
+
+  /// Every type by name.
+  static let types: [String: NodeType] = Dictionary(
+    uniqueKeysWithValues: all.map { ($0.name, $0) }
+  )
+}
