@@ -87,7 +87,7 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
     state = ServerConnectionStateMachine(limits: state.limits, now: context.eventLoop.now)
-    scheduleIdleCheck(at: state.firstIdleCheck)
+    schedule(.idle, at: state.firstIdleCheck)
   }
 
   func handlerRemoved(context: ChannelHandlerContext) {
@@ -117,7 +117,7 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
       unprocessedBytes: processor.unprocessedBytes,
       now: { eventLoop.now }
     ) {
-      scheduleFrameCheck(at: deadline)
+      schedule(.frame, at: deadline)
     }
     receivedFrame = false
     flushIfNeeded()
@@ -158,42 +158,37 @@ final class TTRPCServerConnectionHandler: ChannelDuplexHandler {
 
   // MARK: Timers
 
-  /// One idle timer per connection, moved forward lazily, so calls pay nothing for it.
-  private func scheduleIdleCheck(at deadline: NIODeadline) {
-    guard let context else { return }
-    let this = NIOLoopBound(self, eventLoop: context.eventLoop)
-    idleCheck = context.eventLoop.scheduleTask(deadline: deadline) { this.value.checkIdle() }
+  /// The connection's two timers. The idle timer is one per connection, moved forward lazily, so
+  /// calls pay nothing for it; the frame timer runs while a frame that began has not arrived whole.
+  private enum Timer {
+    case idle, frame
   }
 
-  private func checkIdle() {
+  private func schedule(_ timer: Timer, at deadline: NIODeadline) {
     guard let context else { return }
-    switch state.idleCheckDue(now: context.eventLoop.now) {
-    case .close:
-      logger.debug("closing idle connection")
-      context.close(promise: nil)
-    case .checkAgain(let deadline):
-      scheduleIdleCheck(at: deadline)
-    case .stop:
-      break
+    let this = NIOLoopBound(self, eventLoop: context.eventLoop)
+    let scheduled = context.eventLoop.scheduleTask(deadline: deadline) { this.value.due(timer) }
+    switch timer {
+    case .idle: idleCheck = scheduled
+    case .frame:
+      frameCheck?.cancel()
+      frameCheck = scheduled
     }
   }
 
-  /// Closes the connection when a frame that began has not arrived whole by the frame timeout.
-  private func scheduleFrameCheck(at deadline: NIODeadline) {
+  private func due(_ timer: Timer) {
     guard let context else { return }
-    frameCheck?.cancel()
-    let this = NIOLoopBound(self, eventLoop: context.eventLoop)
-    frameCheck = context.eventLoop.scheduleTask(deadline: deadline) { this.value.checkFrame() }
-  }
-
-  private func checkFrame() {
-    guard let context else { return }
-    switch state.frameCheckDue(now: context.eventLoop.now) {
+    let now = context.eventLoop.now
+    let verdict = timer == .idle ? state.idleCheckDue(now: now) : state.frameCheckDue(now: now)
+    switch verdict {
     case .close:
-      logger.debug("closing connection: a frame did not arrive whole in time")
+      logger.debug(
+        timer == .idle
+          ? "closing idle connection" : "closing connection: a frame did not arrive whole in time"
+      )
       context.close(promise: nil)
     case .checkAgain(let deadline):
-      scheduleFrameCheck(at: deadline)
+      schedule(timer, at: deadline)
     case .stop:
       break
     }
