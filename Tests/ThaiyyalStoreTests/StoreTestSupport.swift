@@ -70,5 +70,5 @@ func makeUser(_ tenant: TenantID, _ name: String, role: Role = .member) -> User 
 
 extension StoreTransaction {
   /// The SQLite connection under a transaction, for tests that reach past the repositories.
-  var db: GRDB.Database { (self as! SQLiteTransaction).db }
+  var db: GRDB.Database { ((self as! SQLTransaction).connection as! GRDBConnection).db }
 }

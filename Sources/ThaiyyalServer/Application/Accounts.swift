@@ -45,7 +45,7 @@ struct Accounts: Sendable {
       updatedAt: call.now
     )
     try await store.write { tx in
-      let scoped = tx.scoped(call.scope)
+      let scoped = try tx.scoped(call.scope)
       try scoped.users.create(user, passwordHash: hash, limits: call.limits)
       try scoped.audit.append(Self.createdEntry(user, by: call.audit))
     }
@@ -134,7 +134,7 @@ struct Accounts: Sendable {
     try Self.requireManage(role: current.role, call)
     defer { identities.invalidate(current.id) }
     try await store.write { tx in
-      let scoped = tx.scoped(call.scope)
+      let scoped = try tx.scoped(call.scope)
       try Self.requireAnotherOwner(besides: current, scoped.users)
       try scoped.users.delete(id: current.id)
       try scoped.audit.append(call.entry(.userDeleted, resourceID: current.id.rawValue))
@@ -234,7 +234,7 @@ struct Accounts: Sendable {
     let entry = call.entry(action, resourceID: user.id.rawValue, changes: changes)
     defer { identities.invalidate(user.id) }
     return try await store.write { [user] tx in
-      let scoped = tx.scoped(call.scope)
+      let scoped = try tx.scoped(call.scope)
       if keepsOwner { try Self.requireAnotherOwner(besides: current, scoped.users) }
       let saved = try scoped.users.save(user, expectedRevision: current.revision)
       try also(scoped.users)

@@ -49,7 +49,7 @@ struct Executions: Sendable {
     let execution: ExecutionRecord
     do {
       execution = try await store.write { tx in
-        let scoped = tx.scoped(call.scope)
+        let scoped = try tx.scoped(call.scope)
         let workflow = try Workflows.visible(request.workflowID, call.viewer, scoped.workflows)
         let version = try Workflows.version(
           of: workflow,
@@ -129,7 +129,7 @@ struct Executions: Sendable {
       return ended
     case .queued, .unknown:
       return try await store.write { tx in
-        let scoped = tx.scoped(call.scope)
+        let scoped = try tx.scoped(call.scope)
         let cancelled = try scoped.executions.finish(
           id: id,
           ExecutionOutcome(

@@ -114,7 +114,7 @@ struct SignIn: Sendable {
     }
     let upgraded = try await passwords.upgrade(password, from: storedHash)
     let saved = try await store.write { tx in
-      let scoped = tx.scoped(scope)
+      let scoped = try tx.scoped(scope)
       guard let saved = try scoped.users.recordLogin(id: user.id, at: now) else {
         throw Self.failure
       }
@@ -143,7 +143,7 @@ struct SignIn: Sendable {
     let maxFailures = security.accountLockoutFailures
     let lockUntil = audit.time + security.lockoutMilliseconds
     try await store.write { tx in
-      let scoped = tx.scoped(scope)
+      let scoped = try tx.scoped(scope)
       let locks =
         lockedBefore || matches
         ? false

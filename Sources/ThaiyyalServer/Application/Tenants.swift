@@ -74,7 +74,7 @@ struct Tenants: Sendable {
     )
     try await store.write { tx in
       try tx.tenants.create(tenant)
-      let scoped = tx.scoped(CrossTenantAccess.scope(of: tenant.id, for: .tenantAdministration))
+      let scoped = try tx.scoped(CrossTenantAccess.scope(of: tenant.id, for: .tenantAdministration))
       try scoped.users.create(owner, passwordHash: hash, limits: limits)
       try scoped.audit.append(created)
       try scoped.audit.append(Accounts.createdEntry(owner, by: audit))
@@ -186,7 +186,7 @@ struct Tenants: Sendable {
       call.flatMap { $0.tenant.id == tenant.id ? $0.scope : nil }
       ?? CrossTenantAccess.scope(of: tenant.id, for: .tenantAdministration)
     return try await store.read { tx in
-      let usage = tx.scoped(scope).usage
+      let usage = try tx.scoped(scope).usage
       return try Quota.allCases.map { quota in
         let (used, resetsAt) = try usage.used(quota, now: now)
         return (quota, quota.limit(in: limits), used, resetsAt)

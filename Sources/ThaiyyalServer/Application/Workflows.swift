@@ -55,7 +55,7 @@ struct Workflows: Sendable {
     changes.set("version", new: 1)
     let entry = call.entry(.workflowCreated, resourceID: workflow.id.rawValue, changes: changes)
     try await store.write { tx in
-      let scoped = tx.scoped(call.scope)
+      let scoped = try tx.scoped(call.scope)
       try scoped.workflows.create(
         workflow,
         definition: new.definition,
@@ -74,7 +74,7 @@ struct Workflows: Sendable {
     in call: TenantCall
   ) async throws -> (WorkflowRecord, WorkflowVersion) {
     try await store.read { tx in
-      let workflows = tx.scoped(call.scope).workflows
+      let workflows = try tx.scoped(call.scope).workflows
       let workflow = try Self.visible(id, call.viewer, workflows)
       return (workflow, try Self.version(of: workflow, number, workflows))
     }
@@ -93,7 +93,7 @@ struct Workflows: Sendable {
     var filter = filter
     filter.viewer = call.viewer
     return try await store.read { [filter] tx in
-      let repository = tx.scoped(call.scope).workflows
+      let repository = try tx.scoped(call.scope).workflows
       let (workflows, next) = try repository.list(filter, after: cursor, limit: limit)
       let listed = try workflows.map { workflow in
         (
@@ -114,7 +114,7 @@ struct Workflows: Sendable {
     in call: TenantCall
   ) async throws -> (WorkflowRecord, String?) {
     try await store.write { tx in
-      let scoped = tx.scoped(call.scope)
+      let scoped = try tx.scoped(call.scope)
       let current = try Self.visible(id, call.viewer, scoped.workflows)
       try Self.requireCurrent(current, etag: edit.etag, expectedVersion: edit.expectedVersion)
       var updated = current
@@ -155,7 +155,7 @@ struct Workflows: Sendable {
     in call: TenantCall
   ) async throws -> (WorkflowRecord, String?) {
     try await store.write { tx in
-      let scoped = tx.scoped(call.scope)
+      let scoped = try tx.scoped(call.scope)
       let current = try Self.visible(id, call.viewer, scoped.workflows)
       try Self.requireCurrent(current, etag: "", expectedVersion: expectedVersion)
       let old = try Self.version(of: current, target, scoped.workflows)
@@ -178,7 +178,7 @@ struct Workflows: Sendable {
     in call: TenantCall
   ) async throws -> WorkflowRecord {
     try await store.write { tx in
-      let scoped = tx.scoped(call.scope)
+      let scoped = try tx.scoped(call.scope)
       let current = try Self.visible(id, call.viewer, scoped.workflows)
       guard current.published != published else { return current }
       var updated = current
@@ -193,7 +193,7 @@ struct Workflows: Sendable {
   /// Deletes a workflow with its versions and executions.
   func delete(_ id: WorkflowID, etag: String, in call: TenantCall) async throws {
     try await store.write { tx in
-      let scoped = tx.scoped(call.scope)
+      let scoped = try tx.scoped(call.scope)
       let current = try Self.visible(id, call.viewer, scoped.workflows)
       try Self.requireCurrent(current, etag: etag, expectedVersion: 0)
       let executions = try scoped.workflows.delete(id: id)
@@ -216,7 +216,7 @@ struct Workflows: Sendable {
     in call: TenantCall
   ) async throws -> [WorkflowVersion] {
     try await store.read { tx in
-      let workflows = tx.scoped(call.scope).workflows
+      let workflows = try tx.scoped(call.scope).workflows
       _ = try Self.visible(id, call.viewer, workflows)
       return try workflows.versions(
         id,

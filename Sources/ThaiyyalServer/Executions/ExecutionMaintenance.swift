@@ -27,7 +27,7 @@ struct ExecutionMaintenance: Sendable {
       var count = 0
       for tenant in try tx.tenants.all() {
         let scope = CrossTenantAccess.scope(of: tenant.id, for: .executionRecovery)
-        let scoped = tx.scoped(scope)
+        let scoped = try tx.scoped(scope)
         let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
         for execution in try scoped.executions.unfinished() {
           count += 1

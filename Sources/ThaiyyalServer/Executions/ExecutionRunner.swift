@@ -81,7 +81,7 @@ struct ExecutionRunner: Sendable {
     let now = clock.nowMilliseconds()
     let loaded = try await store.write {
       tx -> (ExecutionRecord, DefinitionCache.Key, Workflow?, String?)? in
-      let scoped = tx.scoped(job.scope)
+      let scoped = try tx.scoped(job.scope)
       guard let execution = try scoped.executions.find(id: id) else { return nil }
       let key = DefinitionCache.Key(
         tenantID: job.tenantID,
@@ -141,7 +141,7 @@ struct ExecutionRunner: Sendable {
     async throws
   {
     try await store.writeEvenIfCancelled { tx in
-      let scoped = tx.scoped(scope)
+      let scoped = try tx.scoped(scope)
       var outcome = outcome
       if let result = outcome.result {
         do {

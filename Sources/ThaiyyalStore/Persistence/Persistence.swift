@@ -46,7 +46,7 @@ public protocol StoreTransaction {
   var tenants: any TenantRepository { get }
 
   /// The repositories of one tenant's data; everything they read or write belongs to that tenant.
-  func scoped(_ scope: TenantScope) -> any ScopedRepositories
+  func scoped(_ scope: TenantScope) throws -> any ScopedRepositories
 }
 
 /// The repositories of one tenant's data.

@@ -82,7 +82,7 @@ public final class SQLiteStore: Persistence {
     _ body: @escaping @Sendable (any StoreTransaction) throws -> T
   ) async throws -> T {
     try await mapErrors {
-      try await pool.write { db in try body(SQLiteTransaction(db: db)) }
+      try await pool.write { db in try body(SQLTransaction(connection: GRDBConnection(db: db))) }
     }
   }
 
@@ -91,7 +91,7 @@ public final class SQLiteStore: Persistence {
     _ body: @escaping @Sendable (any StoreTransaction) throws -> T
   ) async throws -> T {
     try await mapErrors {
-      try await pool.read { db in try body(SQLiteTransaction(db: db)) }
+      try await pool.read { db in try body(SQLTransaction(connection: GRDBConnection(db: db))) }
     }
   }
 

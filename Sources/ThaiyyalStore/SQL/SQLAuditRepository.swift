@@ -1,9 +1,8 @@
-import GRDB
 import ThaiyyalCore
 
 /// The append-only audit log of one tenant.
-struct SQLiteAuditRepository: AuditRepository {
-  let db: Database
+struct SQLAuditRepository: AuditRepository {
+  let db: any SQLConnection
   let tenantID: TenantID
 
   /// Appends an entry in the caller's transaction.
@@ -65,7 +64,7 @@ struct SQLiteAuditRepository: AuditRepository {
     ).map(Self.entry)
   }
 
-  static func entry(_ row: Row) -> AuditEntry {
+  static func entry(_ row: SQLRow) -> AuditEntry {
     AuditEntry(
       tenantID: TenantID(row["tenant_id"] as String),
       id: row["id"],

@@ -1,16 +1,15 @@
-import GRDB
 import ThaiyyalCore
 
 /// Quota usage of one tenant: counts of rows and the counters in `quota_usage`.
-struct SQLiteUsageRepository: UsageRepository {
-  let db: Database
+struct SQLUsageRepository: UsageRepository {
+  let db: any SQLConnection
   let tenantID: TenantID
 
   /// Current use of one quota, with the reset time of daily quotas.
   func used(_ quota: Quota, now: Int64) throws -> (used: Int64, resetsAt: Int64?) {
     switch quota {
     case .users:
-      return (try SQLiteUserRepository(db: db, tenantID: tenantID).countActive(), nil)
+      return (try SQLUserRepository(db: db, tenantID: tenantID).countActive(), nil)
     case .workflows:
       let count = try db.fetchInt(
         "SELECT count(*) FROM workflows WHERE tenant_id = ?",
@@ -40,7 +39,7 @@ struct SQLiteUsageRepository: UsageRepository {
     try db.run(
       """
       INSERT INTO quota_usage (tenant_id, quota, period, used) VALUES (?, ?, ?, ?)
-      ON CONFLICT (tenant_id, quota, period) DO UPDATE SET used = used + excluded.used
+      ON CONFLICT (tenant_id, quota, period) DO UPDATE SET used = quota_usage.used + excluded.used
       """,
       [tenantID.rawValue, quota.rawValue, day, amount]
     )

@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
 import ThaiyyalCore
 
 /// The users of one tenant. Every statement binds the tenant id.
-struct SQLiteUserRepository: UserRepository {
-  let db: Database
+struct SQLUserRepository: UserRepository {
+  let db: any SQLConnection
   let tenantID: TenantID
 
   static let columns = """
@@ -39,8 +38,8 @@ struct SQLiteUserRepository: UserRepository {
           passwordHash,
         ]
       )
-    } catch let error as DatabaseError where error.uniqueColumn != nil {
-      throw DomainError.alreadyExists(resource: "user", field: error.uniqueColumn!)
+    } catch let violation as SQLConstraintViolation {
+      throw DomainError.alreadyExists(resource: "user", field: violation.column)
     }
   }
 
@@ -106,8 +105,9 @@ struct SQLiteUserRepository: UserRepository {
     precondition(user.tenantID == tenantID, "a user is saved in its own tenant's scope")
     var saved = user
     saved.revision = expectedRevision + 1
+    let changed: Int
     do {
-      try db.run(
+      changed = try db.run(
         """
         UPDATE users SET email = ?, username = ?, display_name = ?, role = ?, status = ?, token_generation = ?,
           failed_logins = ?, locked_until = ?, last_login_at = ?, updated_at = ?, revision = ?
@@ -121,10 +121,10 @@ struct SQLiteUserRepository: UserRepository {
           saved.revision, tenantID.rawValue, saved.id.rawValue, expectedRevision,
         ]
       )
-    } catch let error as DatabaseError where error.uniqueColumn != nil {
-      throw DomainError.alreadyExists(resource: "user", field: error.uniqueColumn!)
+    } catch let violation as SQLConstraintViolation {
+      throw DomainError.alreadyExists(resource: "user", field: violation.column)
     }
-    guard db.changesCount == 1 else { throw DomainError.conflict(resource: "user") }
+    guard changed == 1 else { throw DomainError.conflict(resource: "user") }
     return saved
   }
 
@@ -185,7 +185,7 @@ struct SQLiteUserRepository: UserRepository {
     ) ?? 0
   }
 
-  static func user(_ row: Row) -> User {
+  static func user(_ row: SQLRow) -> User {
     User(
       tenantID: TenantID(row["tenant_id"] as String),
       id: UserID(row["id"] as String),

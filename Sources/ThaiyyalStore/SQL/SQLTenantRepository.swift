@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 import ThaiyyalCore
 
 /// Tenants: the platform-level table. Only the server's tenant service and the tenancy
 /// interceptor use it; tenant-owned data goes through ``ScopedRepositories``.
-struct SQLiteTenantRepository: TenantRepository {
-  let db: Database
+struct SQLTenantRepository: TenantRepository {
+  let db: any SQLConnection
 
   static let columns = """
     id, slug, name, status, plan, limit_overrides, settings, custom_domain, created_at, updated_at,
@@ -24,8 +23,8 @@ struct SQLiteTenantRepository: TenantRepository {
         """,
         Self.arguments(tenant)
       )
-    } catch let error as DatabaseError where error.uniqueColumn != nil {
-      throw DomainError.alreadyExists(resource: "tenant", field: error.uniqueColumn!)
+    } catch let violation as SQLConstraintViolation {
+      throw DomainError.alreadyExists(resource: "tenant", field: violation.column)
     }
   }
 
@@ -56,7 +55,7 @@ struct SQLiteTenantRepository: TenantRepository {
   /// Tenants newest first (ids are time-ordered), filtered, a page at a time (the cursor is the last id).
   func list(statuses: [Tenant.Status], plan: Plan?, page: PageRequest) throws -> Page<Tenant> {
     var conditions = ["status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))"]
-    var arguments = StatementArguments(statuses.map(\.rawValue))
+    var arguments = SQLArguments(statuses.map(\.rawValue))
     if let plan {
       conditions.append("plan = ?")
       arguments += [plan.rawValue]
@@ -87,8 +86,9 @@ struct SQLiteTenantRepository: TenantRepository {
   func update(_ tenant: Tenant, expectedRevision: Int64) throws -> Tenant {
     var saved = tenant
     saved.revision = expectedRevision + 1
+    let changed: Int
     do {
-      try db.run(
+      changed = try db.run(
         """
         UPDATE tenants SET slug = ?, name = ?, status = ?, plan = ?, limit_overrides = ?, settings = ?,
           custom_domain = ?, updated_at = ?, deleted_at = ?, revision = ?
@@ -101,10 +101,10 @@ struct SQLiteTenantRepository: TenantRepository {
           saved.deletedAt, saved.revision, saved.id.rawValue, expectedRevision,
         ]
       )
-    } catch let error as DatabaseError where error.uniqueColumn != nil {
-      throw DomainError.alreadyExists(resource: "tenant", field: error.uniqueColumn!)
+    } catch let violation as SQLConstraintViolation {
+      throw DomainError.alreadyExists(resource: "tenant", field: violation.column)
     }
-    guard db.changesCount == 1 else { throw DomainError.conflict(resource: "tenant") }
+    guard changed == 1 else { throw DomainError.conflict(resource: "tenant") }
     return saved
   }
 
@@ -119,25 +119,27 @@ struct SQLiteTenantRepository: TenantRepository {
         detail: "tenant \(tenant.slug) must be deleted before it can be purged"
       )
     }
+    // The purge acts in the tenant it removes: where the database enforces isolation, it sees
+    // that tenant's rows and no other's.
+    try db.enter(tenant: tenant.id)
     // Children before parents; tenant_id leads every primary key, so each delete is a range scan.
-    let tables = [
-      "workflow_executions", "workflow_versions", "workflows", "audit_logs", "users", "quota_usage",
-    ]
+    let tables = ["workflow_executions", "workflow_versions", "workflows", "users", "quota_usage"]
     var counts: [String: Int64] = [:]
     for table in tables {
-      try db.run(
+      let changed = try db.run(
         "DELETE FROM \(table) WHERE tenant_id = ?",
         [tenant.id.rawValue]
       )
-      counts[table] = Int64(db.changesCount)
+      counts[table] = Int64(changed)
     }
+    counts["audit_logs"] = Int64(try db.dialect.purgeAuditLog(db, tenant.id))
     // A storage trigger may have re-created the counter row while children were deleted.
     try db.run(
       "DELETE FROM quota_usage WHERE tenant_id = ?",
       [tenant.id.rawValue]
     )
-    try db.run("DELETE FROM tenants WHERE id = ?", [tenant.id.rawValue])
-    counts["tenants"] = Int64(db.changesCount)
+    let changed = try db.run("DELETE FROM tenants WHERE id = ?", [tenant.id.rawValue])
+    counts["tenants"] = Int64(changed)
     let countsJSON = String(decoding: try JSONEncoder.sorted.encode(counts), as: UTF8.self)
     try db.run(
       """
@@ -163,7 +165,7 @@ struct SQLiteTenantRepository: TenantRepository {
     ).map { ($0["slug"], $0["purged_by"], $0["deleted_rows"]) }
   }
 
-  static func tenant(_ row: Row) -> Tenant {
+  static func tenant(_ row: SQLRow) -> Tenant {
     Tenant(
       id: TenantID(row["id"] as String),
       slug: row["slug"],
@@ -186,7 +188,7 @@ struct SQLiteTenantRepository: TenantRepository {
     return (try? JSONDecoder().decode(PlanLimits.self, from: Data(json.utf8))) ?? PlanLimits()
   }
 
-  static func arguments(_ tenant: Tenant) throws -> StatementArguments {
+  static func arguments(_ tenant: Tenant) throws -> SQLArguments {
     [
       tenant.id.rawValue, tenant.slug, tenant.name, tenant.status.rawValue, tenant.plan.rawValue,
       try encode(tenant.limitOverrides), tenant.settingsJSON, tenant.customDomain, tenant.createdAt,

@@ -1,9 +1,8 @@
-import GRDB
 import ThaiyyalCore
 
 /// The executions of one tenant. Every statement binds the tenant id.
-struct SQLiteExecutionRepository: ExecutionRepository {
-  let db: Database
+struct SQLExecutionRepository: ExecutionRepository {
+  let db: any SQLConnection
   let tenantID: TenantID
 
   static let summaryColumns = """
@@ -16,7 +15,7 @@ struct SQLiteExecutionRepository: ExecutionRepository {
   /// checking storage, and counts it on its workflow, all in the caller's transaction.
   func create(_ execution: ExecutionRecord, limits: PlanLimits, now: Int64) throws {
     precondition(execution.tenantID == tenantID, "an execution belongs to its own tenant")
-    let usage = SQLiteUsageRepository(db: db, tenantID: tenantID)
+    let usage = SQLUsageRepository(db: db, tenantID: tenantID)
     try usage.requireRoom(
       .storageBytes,
       adding: Int64(execution.input?.utf8.count ?? 0),
@@ -40,7 +39,7 @@ struct SQLiteExecutionRepository: ExecutionRepository {
         execution.nodeRuns,
       ]
     )
-    try SQLiteWorkflowRepository(db: db, tenantID: tenantID).recordExecution(
+    try SQLWorkflowRepository(db: db, tenantID: tenantID).recordExecution(
       of: execution.workflowID,
       at: execution.createdAt
     )
@@ -91,21 +90,21 @@ struct SQLiteExecutionRepository: ExecutionRepository {
 
   /// Marks a pending execution running. Returns false when it is no longer pending (cancelled).
   func markRunning(id: ExecutionID, at time: Int64) throws -> Bool {
-    try db.run(
+    let changed = try db.run(
       """
       UPDATE workflow_executions SET status = 'running', started_at = ?, attempts = attempts + 1
       WHERE tenant_id = ? AND id = ? AND status = 'pending'
       """,
       [time, tenantID.rawValue, id.rawValue]
     )
-    return db.changesCount == 1
+    return changed == 1
   }
 
   /// Records how an unfinished execution ended, with its output, in one statement. Returns false
   /// when it had already finished (a cancellation came first).
   @discardableResult
   func finish(id: ExecutionID, _ outcome: ExecutionOutcome) throws -> Bool {
-    try db.run(
+    let changed = try db.run(
       """
       UPDATE workflow_executions SET status = ?, result = ?, error = ?, nodes_executed = ?,
         node_runs = ?, finished_at = ?
@@ -116,7 +115,7 @@ struct SQLiteExecutionRepository: ExecutionRepository {
         outcome.nodeRuns, outcome.finishedAt, tenantID.rawValue, id.rawValue,
       ]
     )
-    return db.changesCount == 1
+    return changed == 1
   }
 
   /// Executions left pending or running (by a crash, when the server starts), oldest first.
@@ -140,7 +139,7 @@ struct SQLiteExecutionRepository: ExecutionRepository {
     try db.run(
       """
       UPDATE workflow_executions SET status = 'pending', started_at = NULL,
-        attempts = max(attempts - ?, 0)
+        attempts = \(db.dialect.greatest("attempts - ?", "0"))
       WHERE tenant_id = ? AND id = ? AND status IN ('pending', 'running')
       """,
       [returningAttempt ? 1 : 0, tenantID.rawValue, id.rawValue]
@@ -149,7 +148,7 @@ struct SQLiteExecutionRepository: ExecutionRepository {
 
   /// Deletes up to `limit` finished executions created before `cutoff`; returns how many went.
   func prune(createdBefore cutoff: Int64, limit: Int) throws -> Int {
-    try db.run(
+    let changed = try db.run(
       """
       DELETE FROM workflow_executions WHERE tenant_id = ? AND id IN (
         SELECT id FROM workflow_executions
@@ -158,10 +157,10 @@ struct SQLiteExecutionRepository: ExecutionRepository {
       """,
       [tenantID.rawValue, tenantID.rawValue, cutoff, limit]
     )
-    return db.changesCount
+    return changed
   }
 
-  static func execution(_ row: Row, withPayloads: Bool) -> ExecutionRecord {
+  static func execution(_ row: SQLRow, withPayloads: Bool) -> ExecutionRecord {
     ExecutionRecord(
       tenantID: TenantID(row["tenant_id"] as String),
       id: ExecutionID(row["id"] as String),

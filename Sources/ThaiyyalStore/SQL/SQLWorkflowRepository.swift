@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
 import ThaiyyalCore
 
 /// The workflows of one tenant and their immutable versions. Every statement binds the tenant id.
-struct SQLiteWorkflowRepository: WorkflowRepository {
-  let db: Database
+struct SQLWorkflowRepository: WorkflowRepository {
+  let db: any SQLConnection
   let tenantID: TenantID
 
   static let columns = """
@@ -21,7 +20,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     limits: PlanLimits
   ) throws {
     precondition(workflow.tenantID == tenantID, "a workflow is created in its own tenant's scope")
-    let usage = SQLiteUsageRepository(db: db, tenantID: tenantID)
+    let usage = SQLUsageRepository(db: db, tenantID: tenantID)
     try usage.requireRoom(.workflows, adding: 1, limits: limits)
     try usage.requireRoom(.storageBytes, adding: Int64(definition.utf8.count), limits: limits)
     try db.run(
@@ -95,7 +94,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
   ) {
     var conditions = Conditions(tenantID: tenantID)
     if let tag = filter.tag {
-      conditions.add("EXISTS (SELECT 1 FROM json_each(workflows.tags) WHERE value = ?)", [tag])
+      conditions.add(db.dialect.jsonArrayContains("workflows.tags"), [tag])
     }
     conditions.equal("category", filter.category)
     conditions.equal("visibility", filter.visibility?.rawValue)
@@ -143,7 +142,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     precondition(workflow.tenantID == tenantID, "a workflow is saved in its own tenant's scope")
     var saved = workflow
     saved.revision = expectedRevision + 1
-    try db.run(
+    let changed = try db.run(
       """
       UPDATE workflows SET name = ?, description = ?, tags = ?, category = ?, visibility = ?,
         published = ?, latest_version = ?, updated_by = ?, updated_at = ?, revision = ?
@@ -155,7 +154,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
         saved.updatedAt, saved.revision, tenantID.rawValue, saved.id.rawValue, expectedRevision,
       ]
     )
-    guard db.changesCount == 1 else { throw DomainError.conflict(resource: "workflow") }
+    guard changed == 1 else { throw DomainError.conflict(resource: "workflow") }
     return saved
   }
 
@@ -163,7 +162,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
   /// workflow's `latestVersion` with ``save(_:expectedRevision:)`` in the same transaction.
   func addVersion(_ version: WorkflowVersion, limits: PlanLimits) throws {
     let bytes = Int64(version.definition?.utf8.count ?? 0)
-    try SQLiteUsageRepository(db: db, tenantID: tenantID).requireRoom(
+    try SQLUsageRepository(db: db, tenantID: tenantID).requireRoom(
       .storageBytes,
       adding: bytes,
       limits: limits
@@ -191,7 +190,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     try db.run(
       """
       UPDATE workflows SET execution_count = execution_count + 1,
-        last_executed_at = max(coalesce(last_executed_at, 0), ?)
+        last_executed_at = \(db.dialect.greatest("coalesce(last_executed_at, 0)", "?"))
       WHERE tenant_id = ? AND id = ?
       """,
       [time, tenantID.rawValue, id.rawValue]
@@ -201,11 +200,11 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
   /// Removes a workflow with its versions and executions; returns how many executions went.
   @discardableResult
   func delete(id: WorkflowID) throws -> Int64 {
-    try db.run(
+    let changed = try db.run(
       "DELETE FROM workflow_executions WHERE tenant_id = ? AND workflow_id = ?",
       [tenantID.rawValue, id.rawValue]
     )
-    let executions = Int64(db.changesCount)
+    let executions = Int64(changed)
     try db.run(
       "DELETE FROM workflow_versions WHERE tenant_id = ? AND workflow_id = ?",
       [tenantID.rawValue, id.rawValue]
@@ -222,7 +221,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     return String(decoding: data, as: UTF8.self)
   }
 
-  static func workflow(_ row: Row) -> WorkflowRecord {
+  static func workflow(_ row: SQLRow) -> WorkflowRecord {
     let tagsText: String = row["tags"]
     let tags =
       (try? JSONSerialization.jsonObject(with: Data(tagsText.utf8))) as? [String] ?? []
@@ -246,7 +245,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     )
   }
 
-  static func version(_ row: Row, withDefinition: Bool) -> WorkflowVersion {
+  static func version(_ row: SQLRow, withDefinition: Bool) -> WorkflowVersion {
     WorkflowVersion(
       workflowID: WorkflowID(row["workflow_id"] as String),
       version: row["version"],

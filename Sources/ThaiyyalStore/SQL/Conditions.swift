@@ -1,12 +1,11 @@
 import Foundation
-import GRDB
 import ThaiyyalCore
 
 /// The WHERE clause of a tenant's list query, built filter by filter. It starts with the tenant
 /// predicate, so a list cannot leave it out.
 struct Conditions {
   private(set) var clauses: [String]
-  private(set) var arguments: StatementArguments
+  private(set) var arguments: SQLArguments
 
   init(tenantID: TenantID) {
     clauses = ["tenant_id = ?"]
@@ -14,13 +13,13 @@ struct Conditions {
   }
 
   /// Adds `clause` with its `values` bound in order.
-  mutating func add(_ clause: String, _ values: [any DatabaseValueConvertible]) {
+  mutating func add(_ clause: String, _ values: SQLArguments) {
     clauses.append(clause)
-    arguments += StatementArguments(values)
+    arguments += SQLArguments(values)
   }
 
   /// Adds `column = value` when a value is given.
-  mutating func equal(_ column: String, _ value: (any DatabaseValueConvertible)?) {
+  mutating func equal(_ column: String, _ value: (any SQLBindable)?) {
     if let value { add("\(column) = ?", [value]) }
   }
 
