@@ -30,6 +30,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     // Transport-agnostic call layer: descriptors, metadata, context, interceptors, router, errors.
@@ -51,10 +52,18 @@ let package = Package(
     .target(name: "ThaiyyalCore"),
     // The Thaiyyal workflow engine: model, validation, expressions, node executors. Pure: no I/O.
     .target(name: "ThaiyyalEngine", dependencies: ["ThaiyyalCore"]),
-    // SQLite through GRDB: migrations, records and tenant-scoped repositories.
+    // Threads of our own for work that must stay off the cooperative pool (CPU-heavy or blocking).
+    .target(name: "ThaiyyalThreads"),
+    // Persistence: the protocols the server reaches storage through, the repositories' SQL, and
+    // the two backends (SQLite through GRDB, PostgreSQL through PostgresNIO) with their migrations.
     .target(
       name: "ThaiyyalStore",
-      dependencies: ["ThaiyyalCore", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: [
+        "ThaiyyalCore", "ThaiyyalThreads",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
     ),
     // Code generated from proto/ by scripts/gen-proto. Never edited by hand.
     .target(
@@ -71,6 +80,7 @@ let package = Package(
         "ThaiyyalRPC",
         "ThaiyyalCore",
         "ThaiyyalStore",
+        "ThaiyyalThreads",
         "ThaiyyalEngine",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CryptoExtras", package: "swift-crypto"),

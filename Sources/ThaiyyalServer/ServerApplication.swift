@@ -35,6 +35,31 @@ public final class ServerApplication: Service, Sendable {
   /// Decoded definitions of the versions run so far.
   let definitions = DefinitionCache()
 
+  /// The SQLite file under the data directory (opened and migrated), or the PostgreSQL database
+  /// `databaseURL` names (checked: a safe role and a current schema).
+  static func openStore(
+    _ configuration: ServerConfiguration,
+    logger: Logger
+  ) async throws -> any Persistence {
+    if let url = configuration.databaseURL {
+      var postgres = PostgresStoreConfiguration(url: url)
+      postgres.maxConnections = configuration.databaseMaxConnections
+      let store = PostgresStore(configuration: postgres, logger: logger)
+      do {
+        try await store.checkReadyToServe()
+      } catch {
+        try? store.close()
+        throw error
+      }
+      logger.info("serving from PostgreSQL", metadata: ["database": "\(url)"])
+      return store
+    }
+    var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
+    storeConfiguration.synchronous = configuration.synchronous
+    storeConfiguration.statementObserver = configuration.statementObserver
+    return try SQLiteStore(configuration: storeConfiguration)
+  }
+
   /// Creates the data directory if needed, opens and migrates the database, and wires the
   /// services; nothing runs until ``run()``.
   ///
@@ -43,10 +68,7 @@ public final class ServerApplication: Service, Sendable {
     self.configuration = configuration
     self.logger = logger
     try DataDirectory.prepare(configuration.dataDirectory, logger: logger)
-    var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
-    storeConfiguration.synchronous = configuration.synchronous
-    storeConfiguration.statementObserver = configuration.statementObserver
-    let store = try SQLiteStore(configuration: storeConfiguration)
+    let store = try await Self.openStore(configuration, logger: logger)
     self.store = store
     // Half the cores at most hash passwords: a login flood leaves the rest to serving.
     let blocking = BlockingWork(

@@ -27,6 +27,12 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Also listen on TCP at HOST:PORT, e.g. 127.0.0.1:7480.")
   var tcp: String?
 
+  @Option(
+    help:
+      "PostgreSQL database to serve from, postgres://USER@HOST:PORT/DB (default: SQLite under DATA_DIR)."
+  )
+  var databaseURL: String?
+
   @Option(help: "YAML configuration file (see docs/config.example.yaml).")
   var config: String?
 
@@ -62,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
       }
       if let tcp { loaded.tcpAddress = tcp }
       var flags: [String: String] = [:]
+      flags["THAIYYAL_DATABASE_URL"] = databaseURL
       flags["THAIYYAL_LOG_LEVEL"] = logLevel
       flags["THAIYYAL_LOG_FORMAT"] = logFormat
       try loaded.apply(environment: flags)

@@ -10,19 +10,20 @@ import ThaiyyalTesting
 struct MigrationTests {
   static let migrationsDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("migrations/sqlite")
+    .appendingPathComponent("migrations")
 
   @Test(
-    "the embedded migrations are exactly the files in migrations/sqlite (run scripts/gen-migrations)"
+    "the embedded migrations are exactly the files in migrations/ (run scripts/gen-migrations)",
+    arguments: ["sqlite", "postgres"]
   )
-  func embeddedMatchFiles() throws {
-    let files = try FileManager.default.contentsOfDirectory(atPath: Self.migrationsDirectory.path)
+  func embeddedMatchFiles(backend: String) throws {
+    let directory = Self.migrationsDirectory.appendingPathComponent(backend)
+    let embedded = backend == "sqlite" ? embeddedMigrations : embeddedPostgresMigrations
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
       .filter { $0.hasSuffix(".sql") }.sorted()
-    #expect(files == embeddedMigrations.map(\.identifier))
-    for migration in embeddedMigrations {
-      let data = try Data(
-        contentsOf: Self.migrationsDirectory.appendingPathComponent(migration.identifier)
-      )
+    #expect(files == embedded.map(\.identifier))
+    for migration in embedded {
+      let data = try Data(contentsOf: directory.appendingPathComponent(migration.identifier))
       #expect(
         String(decoding: data, as: UTF8.self) == migration.sql,
         "\(migration.identifier) changed"

@@ -85,12 +85,26 @@ extension ServerConfiguration {
           }
         }
       case "database":
-        try reader.section(value, path: "database.", allowed: ["synchronous"]) { _, value in
-          let text = try reader.string(value, "database.synchronous")
-          guard let mode = StoreConfiguration.Synchronous(rawValue: text.uppercased()) else {
-            throw ConfigurationError("\(source): database.synchronous must be full or normal")
+        try reader.section(
+          value,
+          path: "database.",
+          allowed: ["synchronous", "url", "max_connections"]
+        ) { key, value in
+          switch key {
+          case "url":
+            databaseURL = try Self.parseDatabaseURL(
+              try reader.string(value, "database.url"),
+              source: "\(source): database.url"
+            )
+          case "max_connections":
+            databaseMaxConnections = try reader.int(value, "database.max_connections")
+          default:
+            let text = try reader.string(value, "database.synchronous")
+            guard let mode = StoreConfiguration.Synchronous(rawValue: text.uppercased()) else {
+              throw ConfigurationError("\(source): database.synchronous must be full or normal")
+            }
+            synchronous = mode
           }
-          synchronous = mode
         }
       case "security":
         try reader.section(
@@ -182,9 +196,12 @@ extension ServerConfiguration {
     }
   }
 
-  /// Applies `THAIYYAL_DATA_DIR`, `THAIYYAL_SOCKET`, `THAIYYAL_ADDRESS`, `THAIYYAL_LOG_LEVEL` and
-  /// `THAIYYAL_LOG_FORMAT`.
+  /// Applies `THAIYYAL_DATA_DIR`, `THAIYYAL_SOCKET`, `THAIYYAL_ADDRESS`, `THAIYYAL_DATABASE_URL`,
+  /// `THAIYYAL_LOG_LEVEL` and `THAIYYAL_LOG_FORMAT`.
   public mutating func apply(environment: [String: String]) throws {
+    if let value = environment["THAIYYAL_DATABASE_URL"], !value.isEmpty {
+      databaseURL = try Self.parseDatabaseURL(value, source: "THAIYYAL_DATABASE_URL")
+    }
     if let value = environment["THAIYYAL_DATA_DIR"], !value.isEmpty { dataDirectory = value }
     if let value = environment["THAIYYAL_SOCKET"], !value.isEmpty { socketPath = value }
     if let value = environment["THAIYYAL_ADDRESS"], !value.isEmpty { tcpAddress = value }
@@ -194,6 +211,15 @@ extension ServerConfiguration {
     if let value = environment["THAIYYAL_JWT_SECRET"], !value.isEmpty { jwtSecret = value }
     if let value = environment["THAIYYAL_LOG_FORMAT"], !value.isEmpty {
       logFormat = try Self.parseLogFormat(value, source: "THAIYYAL_LOG_FORMAT")
+    }
+  }
+
+  /// A PostgreSQL URL; the error never repeats the URL, which may hold a password.
+  static func parseDatabaseURL(_ text: String, source: String) throws -> PostgresURL {
+    do {
+      return try PostgresURL(parsing: text)
+    } catch {
+      throw ConfigurationError("\(source): \(error)")
     }
   }
 

@@ -24,6 +24,11 @@ public struct ServerConfiguration: Sendable {
   public var transport = TTRPCServerConfiguration()
   /// How SQLite syncs to disk: `full` (default; acknowledged writes survive power loss) or `normal`.
   public var synchronous: StoreConfiguration.Synchronous = .full
+  /// A PostgreSQL database to serve from instead of the SQLite file under the data directory
+  /// (`database.url`, `THAIYYAL_DATABASE_URL`, `--database-url`).
+  public var databaseURL: PostgresURL?
+  /// PostgreSQL connections (and transactions at once) at most.
+  public var databaseMaxConnections = 8
   /// Unix user ids whose Unix-socket connections act as the platform operator. Default: the uid the
   /// server runs as.
   public var operatorUIDs: Set<UInt32> = [getuid()]

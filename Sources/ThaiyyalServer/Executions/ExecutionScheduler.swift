@@ -1,5 +1,6 @@
 import ThaiyyalCore
 import ThaiyyalEngine
+import ThaiyyalThreads
 
 /// One accepted execution waiting for, or holding, a worker.
 struct ExecutionJob: Sendable {

@@ -1,6 +1,7 @@
 import Synchronization
 import ThaiyyalProto
 import ThaiyyalRPC
+import ThaiyyalThreads
 
 /// Runs CPU-heavy work (password hashing) on its own small pool of threads at a lower priority,
 /// never on the threads that serve calls, with a bounded queue: when `maxPending` pieces of work

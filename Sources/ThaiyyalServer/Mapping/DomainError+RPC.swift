@@ -2,6 +2,7 @@ import Foundation
 public import ThaiyyalCore
 import ThaiyyalProto
 public import ThaiyyalRPC
+public import ThaiyyalStore
 
 /// The one place domain failures become wire statuses.
 extension DomainError: RPCErrorConvertible {
@@ -76,6 +77,19 @@ enum Timestamps {
   static func rfc3339(milliseconds: Int64) -> String {
     Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(
       .iso8601.year().month().day().time(includingFractionalSeconds: true)
+    )
+  }
+}
+
+/// The database is unreachable or its connection broke: the caller may retry, and the server
+/// keeps serving what needs no database (Health) and reconnects by itself.
+extension StoreUnavailable: RPCErrorConvertible {
+  public var rpcError: RPCError {
+    .retryLater(
+      "the database is unavailable; retry shortly",
+      reason: "DATABASE_UNAVAILABLE",
+      metadata: [:],
+      after: .seconds(1)
     )
   }
 }

@@ -17,27 +17,7 @@ struct MigrationRunner {
     """
 
   func status(_ db: Database) throws -> [MigrationStatus] {
-    let applied = try appliedMigrations(db)
-    var result: [MigrationStatus] = migrations.map { migration in
-      guard let record = applied[migration.identifier] else {
-        return MigrationStatus(identifier: migration.identifier, state: .pending)
-      }
-      if record.sha256 != migration.sha256 {
-        return MigrationStatus(
-          identifier: migration.identifier,
-          state: .modified(recorded: record.sha256, embedded: migration.sha256)
-        )
-      }
-      return MigrationStatus(
-        identifier: migration.identifier,
-        state: .applied(at: record.appliedAt)
-      )
-    }
-    let known = Set(migrations.map(\.identifier))
-    for identifier in applied.keys.sorted() where !known.contains(identifier) {
-      result.append(MigrationStatus(identifier: identifier, state: .unknown))
-    }
-    return result
+    Migration.statuses(of: migrations, applied: try appliedMigrations(db))
   }
 
   /// Checks history, then applies what is pending. Returns the identifiers applied.
@@ -46,20 +26,7 @@ struct MigrationRunner {
       try db.execute(sql: Self.createTable)
       return try status(db)
     }
-    for status in statuses {
-      switch status.state {
-      case .modified(let recorded, let embedded):
-        throw StoreError.modifiedMigration(
-          identifier: status.identifier,
-          recorded: recorded,
-          embedded: embedded
-        )
-      case .unknown:
-        throw StoreError.unknownMigration(identifier: status.identifier)
-      case .applied, .pending:
-        continue
-      }
-    }
+    try Migration.requireNoTampering(statuses)
     var applied: [String] = []
     for migration in migrations {
       guard

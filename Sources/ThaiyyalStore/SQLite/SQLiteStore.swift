@@ -149,11 +149,8 @@ public final class SQLiteStore: Persistence {
   }
 }
 
-/// A database failure the store did not expect (I/O, corruption, a violated constraint that
-/// should have been checked first). Its description is for logs, never for clients.
-public struct StoreFailure: Error, CustomStringConvertible, Sendable {
-  public let description: String
+extension StoreFailure {
   init(_ error: DatabaseError) {
-    description = "database error \(error.resultCode): \(error.message ?? "")"
+    self.init(description: "database error \(error.resultCode): \(error.message ?? "")")
   }
 }

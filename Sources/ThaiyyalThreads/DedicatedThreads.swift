@@ -4,16 +4,17 @@ import Foundation
 import Glibc
 #endif
 
-/// A fixed number of threads of their own, at a lower scheduling priority, for CPU-heavy work
-/// that must never run on the cooperative pool that serves calls: workflow runs (nice 10) and
-/// password hashing (nice 5).
+/// A fixed number of threads of their own, at a lower scheduling priority, for work that must
+/// never run on the cooperative pool that serves calls: CPU-heavy work (workflow runs at nice 10,
+/// password hashing at nice 5) and work that blocks (a PostgreSQL transaction waiting on its
+/// queries, at nice 0).
 ///
 /// A run is CPU-bound for up to its plan's time limit. On the shared pool, two such runs on a
 /// two-core machine would hold every thread that serves calls, Health included. Here they only
 /// compete for CPU, and the kernel gives the server's other threads a larger share. Tasks started
 /// with this executor as their preference (and their child tasks) run here; what they await
 /// elsewhere (the database) comes back here.
-final class DedicatedThreads: TaskExecutor, @unchecked Sendable {
+package final class DedicatedThreads: TaskExecutor, @unchecked Sendable {
   /// Guards `jobs` and `stopping`; threads wait on it for work.
   private let condition = NSCondition()
   private var jobs: [UnownedJob] = []
@@ -25,14 +26,14 @@ final class DedicatedThreads: TaskExecutor, @unchecked Sendable {
   private let name: String
 
   /// Starts `count` threads named `thaiyyal-<name>-<n>`.
-  init(name: String, count: Int, niceness: Int32) {
+  package init(name: String, count: Int, niceness: Int32) {
     self.name = name
     self.niceness = niceness
     live = max(1, count)
     for index in 0 ..< live { startThread(named: "thaiyyal-\(name)-\(index)") }
   }
 
-  func enqueue(_ job: consuming ExecutorJob) {
+  package func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     condition.lock()
     jobs.append(job)
@@ -45,7 +46,7 @@ final class DedicatedThreads: TaskExecutor, @unchecked Sendable {
   }
 
   /// Lets the threads finish the jobs they have and end.
-  func shutdown() {
+  package func shutdown() {
     condition.lock()
     stopping = true
     condition.broadcast()
