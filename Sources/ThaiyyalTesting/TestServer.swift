@@ -7,6 +7,18 @@ public import ThaiyyalServer
 import ThaiyyalStore
 public import ThaiyyalTransport
 
+/// Which database the test servers use: SQLite (the default) or, with
+/// `THAIYYAL_TEST_BACKEND=postgres` under `scripts/with-postgres`, PostgreSQL. The test command
+/// runs the server suites once with each.
+public enum TestBackend: String, Sendable {
+  case sqlite, postgres
+
+  public static var current: TestBackend {
+    ProcessInfo.processInfo.environment["THAIYYAL_TEST_BACKEND"].flatMap(TestBackend.init)
+      ?? .sqlite
+  }
+}
+
 /// How a test reaches the server.
 public enum TestTransport: Sendable, CaseIterable, CustomStringConvertible {
   /// No sockets: calls go straight into the handler table, through every interceptor.
@@ -100,6 +112,10 @@ public func withTestServer<T: Sendable>(
   configuration.passwordHashCost = 10
   let auditor = TenantScopingAuditor()
   configuration.statementObserver = { auditor.observe($0) }
+  // Under THAIYYAL_TEST_BACKEND=postgres every test server gets a database of its own.
+  let postgres = TestBackend.current == .postgres ? try await TestPostgresDatabase.make() : nil
+  defer { postgres?.drop() }
+  if let postgres { configuration.databaseURL = postgres.serverURL }
   configure(&configuration)
   var logger = Logger(label: "thaiyyal.test")
   logger.logLevel =

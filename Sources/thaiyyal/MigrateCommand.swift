@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ThaiyyalServer
 import ThaiyyalStore
-import Logging
 
 /// `thaiyyal migrate [status]`: applies or lists schema migrations of a data directory's SQLite
 /// file, or of a PostgreSQL database (`--database-url`, or `THAIYYAL_DATABASE_URL`).

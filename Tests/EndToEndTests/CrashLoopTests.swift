@@ -124,12 +124,7 @@ struct CrashLoopTests {
     await offPool { server.waitUntilExit() }
     #expect(ledger.workflows.count >= 20, "the load wrote")
     #expect(lost.isEmpty, "lost: \(lost.prefix(10))")
-    let store = try SQLiteStore(
-      configuration: StoreConfiguration(path: directory.path + "/data/thaiyyal.db"),
-      migrate: false
-    )
-    #expect(try await store.integrityCheck() == "ok")
-    try store.close()
+    try await ServerDatabases.shared.checkIntegrity(of: directory.path)
   }
 }
 

@@ -32,6 +32,7 @@ struct TenancyEndToEndTests {
         "--log-format",
         "json",
       ] + (tcp ? ["--tcp", "127.0.0.1:\(tcpPort)"] : []) + extra
+      + (try await ServerDatabases.shared.arguments(for: directory))
     server.standardError = FileHandle.nullDevice
     try server.run()
     // Bounded by count, generously: a loaded machine can take many seconds to start a debug
@@ -233,12 +234,7 @@ struct TenancyEndToEndTests {
     await reader.close()
     #expect(Set(written).isSubset(of: stored), "lost: \(Set(written).subtracting(stored))")
 
-    let store = try SQLiteStore(
-      configuration: StoreConfiguration(path: directory.path + "/data/thaiyyal.db"),
-      migrate: false
-    )
-    #expect(try await store.integrityCheck() == "ok")
-    try store.close()
+    try await ServerDatabases.shared.checkIntegrity(of: directory.path)
   }
 }
 
@@ -247,4 +243,42 @@ final class Acknowledged: Sendable {
   private let slugs = Mutex<[String]>([])
   var all: [String] { slugs.withLock { $0 } }
   func append(_ slug: String) { slugs.withLock { $0.append(slug) } }
+}
+
+/// The database each binary server of a test directory serves from: the SQLite file under its
+/// data directory, or, under `THAIYYAL_TEST_BACKEND=postgres`, a PostgreSQL database made for that
+/// directory once, so a server restarted on the directory finds its data again.
+actor ServerDatabases {
+  static let shared = ServerDatabases()
+  private var databases: [String: TestPostgresDatabase] = [:]
+
+  /// The `serve` arguments that point at the directory's database.
+  func arguments(for directory: String) async throws -> [String] {
+    guard TestBackend.current == .postgres else { return [] }
+    let database: TestPostgresDatabase
+    if let existing = databases[directory] {
+      database = existing
+    } else {
+      database = try await TestPostgresDatabase.make()
+      databases[directory] = database
+    }
+    return ["--database-url", database.serverURL.connectionString]
+  }
+
+  /// The database's own consistency check, after crashes.
+  func checkIntegrity(of directory: String) async throws {
+    if let database = databases[directory] {
+      // The tenants table is readable after the crashes, and holds what the servers wrote.
+      let tenants = try database.psql("SELECT count(*) FROM tenants")
+      let count = Int(tenants.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+      #expect(count > 0, "the servers wrote to PostgreSQL")
+      return
+    }
+    let store = try SQLiteStore(
+      configuration: StoreConfiguration(path: directory + "/data/thaiyyal.db"),
+      migrate: false
+    )
+    #expect(try await store.integrityCheck() == "ok")
+    try store.close()
+  }
 }

@@ -497,9 +497,13 @@ struct ExecutionRetentionTests {
       let after = try await storage()
       #expect(after < before, "storage went from \(before) to \(after)")
       #expect(try await server.application.pruneExpiredExecutions() == 0)
-      let sqlite = try #require(server.application.store as? SQLiteStore)
-      let pages = try await sqlite.pageCounts()
-      #expect(pages.autoVacuum == 2, "a new database uses incremental auto-vacuum")
+      // SQLite hands freed pages back itself (PostgreSQL's autovacuum does on its own).
+      if let sqlite = server.application.store as? SQLiteStore {
+        let pages = try await sqlite.pageCounts()
+        #expect(pages.autoVacuum == 2, "a new database uses incremental auto-vacuum")
+      } else {
+        #expect(TestBackend.current == .postgres)
+      }
     }
   }
 }

@@ -42,7 +42,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
     for (name, value) in query {
       switch (name, value) {
-      case ("host", _): continue
+      case ("host", _), ("port", _): continue
       case ("sslmode", "disable"): continue
       case ("sslmode", _):
         throw StoreError.invalidDatabaseURL(
@@ -52,7 +52,10 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         throw StoreError.invalidDatabaseURL("unknown parameter \(name)")
       }
     }
-    let port = components.port ?? 5432
+    guard let port = components.port ?? Int(query["port"] ?? "5432"), (1 ... 65535).contains(port)
+    else {
+      throw StoreError.invalidDatabaseURL("the port is not a number from 1 to 65535")
+    }
     let host = query["host"] ?? components.percentEncodedHost?.removingPercentEncoding ?? ""
     if host.hasPrefix("/") {
       endpoint = .unixSocket(directory: host, port: port)
@@ -66,13 +69,24 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     self.database = database
   }
 
-  public var description: String {
-    let secret = password == nil ? "" : ":***"
+  public var description: String { text(secret: password == nil ? "" : ":***") }
+
+  /// The URL with its password, for handing to another process; never for logs.
+  public var connectionString: String {
+    text(secret: password.map { ":" + Self.encoded($0) } ?? "")
+  }
+
+  private func text(secret: String) -> String {
+    let user = Self.encoded(username)
     switch endpoint {
     case .tcp(let host, let port):
-      return "postgres://\(username)\(secret)@\(host):\(port)/\(database)"
+      return "postgres://\(user)\(secret)@\(host):\(port)/\(Self.encoded(database))"
     case .unixSocket(let directory, let port):
-      return "postgres://\(username)\(secret)@/\(database)?host=\(directory)&port=\(port)"
+      return "postgres://\(user)\(secret)@/\(Self.encoded(database))?host=\(directory)&port=\(port)"
     }
+  }
+
+  private static func encoded(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
   }
 }
