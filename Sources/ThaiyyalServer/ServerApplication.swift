@@ -76,8 +76,13 @@ public final class ServerApplication: Service, Sendable {
       maxPending: configuration.maxPendingPasswordChecks
     )
     self.blocking = blocking
-    let tenants = TenantDirectory(store: store)
-    let identities = IdentityDirectory(store: store)
+    let tenants = TenantDirectory(store: store, ttl: configuration.directoryLifetime)
+    let identities = IdentityDirectory(store: store, ttl: configuration.directoryLifetime)
+    if configuration.databaseURL != nil && configuration.jwtSecret == nil {
+      logger.warning(
+        "no security.jwt_secret: tokens this server signs are valid on this server only; give every server on the database the same secret"
+      )
+    }
     let ring = try KeyRing.load(
       secret: configuration.jwtSecret,
       dataDirectory: configuration.dataDirectory

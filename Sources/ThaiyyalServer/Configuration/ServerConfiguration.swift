@@ -29,6 +29,15 @@ public struct ServerConfiguration: Sendable {
   public var databaseURL: PostgresURL?
   /// PostgreSQL connections (and transactions at once) at most.
   public var databaseMaxConnections = 8
+
+  /// How long a server trusts what it cached of tenants and users (status, plan, token
+  /// generation). Alone on its SQLite file it makes every change itself and forgets the entry at
+  /// once, so entries may live long. Beside other servers on PostgreSQL it learns of their changes
+  /// only by reading again: a suspended tenant, a deleted user or a revoked token takes effect on
+  /// every server within this second.
+  public var directoryLifetime: Duration {
+    databaseURL == nil ? .seconds(30) : .seconds(1)
+  }
   /// Unix user ids whose Unix-socket connections act as the platform operator. Default: the uid the
   /// server runs as.
   public var operatorUIDs: Set<UInt32> = [getuid()]

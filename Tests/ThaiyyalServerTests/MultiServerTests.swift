@@ -1,0 +1,177 @@
+import Foundation
+import Synchronization
+import Testing
+import ThaiyyalClient
+import ThaiyyalCore
+import ThaiyyalProto
+import ThaiyyalRPC
+import ThaiyyalStore
+import ThaiyyalTesting
+
+@testable import ThaiyyalServer
+
+/// Several servers on one PostgreSQL database, as stateless peers (run by the PostgreSQL pass of
+/// the test command).
+@Suite("Several servers on one database", .enabled(if: TestBackend.current == .postgres))
+struct MultiServerTests {
+  static let secret = "a shared signing secret for every server on the database"
+
+  /// `count` full servers on one fresh database, sharing the token signing secret.
+  static func withServers<T: Sendable>(
+    _ count: Int,
+    _ body: ([TestServer]) async throws -> T
+  ) async throws -> T {
+    let database = try await TestPostgresDatabase.make()
+    defer { database.drop() }
+    func start(_ started: [TestServer]) async throws -> T {
+      if started.count == count { return try await body(started) }
+      return try await withTestServer(
+        .inProcess,
+        configure: {
+          $0.databaseURL = database.serverURL
+          $0.jwtSecret = secret
+        }
+      ) { server in try await start(started + [server]) }
+    }
+    return try await start([])
+  }
+
+  /// Calls `attempt` until it throws `code`, at most `limit` times with a short pause between; the
+  /// time taken is returned. A refusal that never comes fails the test.
+  static func untilRefused(
+    _ code: RPCError.Code,
+    limit: Int = 400,
+    _ attempt: () async throws -> Void
+  ) async throws -> Duration {
+    let clock = ContinuousClock()
+    let start = clock.now
+    for _ in 0 ..< limit {
+      do {
+        try await attempt()
+      } catch let error as RPCError where error.code == code {
+        return clock.now - start
+      }
+      try await Task.sleep(for: .milliseconds(25))
+    }
+    Issue.record("never refused with \(code)")
+    return clock.now - start
+  }
+
+  @Test("each server trusts what it cached of tenants and users for a second at most")
+  func cacheLifetime() throws {
+    var configuration = ServerConfiguration()
+    #expect(configuration.directoryLifetime == .seconds(30), "alone on SQLite")
+    configuration.databaseURL = try PostgresURL(parsing: "postgres://app@/db?host=/tmp")
+    #expect(configuration.directoryLifetime == .seconds(1))
+  }
+
+  @Test("a tenant suspended through one server is read-only on the others within about a second")
+  func suspensionEverywhere() async throws {
+    try await Self.withServers(3) { servers in
+      let fixture = try await Fixture.make(servers[0])
+      try await fixture.setLimits { $0.rateLimitPerSecond = 100_000 }
+      let token = fixture.tokens[.member]!
+      func create(on client: ThaiyyalClient) async throws {
+        var request = Thaiyyal_V1_CreateWorkflowRequest()
+        request.name = "flow"
+        request.definitionJson = Definitions.sum
+        _ = try await client.workflows.createWorkflow(request)
+      }
+      for server in servers[1...] {
+        // Each server has the tenant cached as active.
+        try await create(on: server.makeClient(token: token, remote: true))
+      }
+      var suspend = Thaiyyal_V1_SuspendTenantRequest()
+      suspend.tenant = "acme"
+      suspend.reason = "unpaid"
+      _ = try await servers[0].makeClient().tenants.suspendTenant(suspend)
+      for server in servers[1...] {
+        let client = server.makeClient(token: token, remote: true)
+        let took = try await Self.untilRefused(.failedPrecondition) {
+          try await create(on: client)
+        }
+        // The bound is the cache's lifetime; a busy machine may add to it, never a stale 30 s.
+        #expect(took < .seconds(10), "took \(took)")
+      }
+    }
+  }
+
+  @Test("a logout on one server revokes the token on every server")
+  func revocationEverywhere() async throws {
+    try await Self.withServers(2) { servers in
+      let fixture = try await Fixture.make(servers[0])
+      let token = fixture.tokens[.member]!
+      let other = servers[1].makeClient(token: token, remote: true)
+      _ = try await other.users.whoAmI()
+      _ = try await fixture.client(.member).users.logout()
+      let took = try await Self.untilRefused(.unauthenticated) {
+        _ = try await other.users.whoAmI()
+      }
+      #expect(took < .seconds(10), "took \(took)")
+    }
+  }
+
+  @Test("a workflow quota is never exceeded by concurrent creates spread over servers")
+  func quotaAcrossServers() async throws {
+    try await Self.withServers(3) { servers in
+      let fixture = try await Fixture.make(servers[0])
+      try await fixture.setLimits {
+        $0.maxWorkflows = 10
+        $0.rateLimitPerSecond = 100_000
+        $0.rateLimitBurst = 100_000
+      }
+      let token = fixture.tokens[.member]!
+      let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+        for index in 0 ..< 30 {
+          let client = servers[index % servers.count].makeClient(token: token, remote: true)
+          group.addTask {
+            var request = Thaiyyal_V1_CreateWorkflowRequest()
+            request.name = "flow \(index)"
+            request.definitionJson = Definitions.sum
+            do {
+              _ = try await client.workflows.createWorkflow(request)
+              return true
+            } catch let error as RPCError where error.code == .resourceExhausted {
+              return false
+            }
+          }
+        }
+        return try await group.reduce(into: [Bool]()) { $0.append($1) }
+      }
+      #expect(outcomes.filter { $0 }.count == 10)
+      var list = Thaiyyal_V1_ListWorkflowsRequest()
+      list.pageSize = 100
+      let stored = try await fixture.client(.member).workflows.listWorkflows(list).workflows
+      #expect(stored.count == 10)
+    }
+  }
+
+  @Test("rate limits are per server: N servers admit up to N times a tenant's burst")
+  func rateLimitsPerServer() async throws {
+    try await Self.withServers(2) { servers in
+      let fixture = try await Fixture.make(servers[0])
+      try await fixture.setLimits {
+        $0.rateLimitPerSecond = 1
+        $0.rateLimitBurst = 5
+      }
+      let token = fixture.tokens[.member]!
+      var admitted: [Int] = []
+      for server in servers {
+        let client = server.makeClient(token: token, remote: true)
+        var count = 0
+        for _ in 0 ..< 20 {
+          do {
+            _ = try await client.users.whoAmI()
+            count += 1
+          } catch let error as RPCError where error.code == .resourceExhausted {
+            continue
+          }
+        }
+        admitted.append(count)
+      }
+      // Each server admits its own burst (plus what refills while the test runs, one a second).
+      for count in admitted { #expect((5 ... 8).contains(count), "\(admitted)") }
+      #expect(admitted.reduce(0, +) > 8, "the limit is not shared: \(admitted)")
+    }
+  }
+}
