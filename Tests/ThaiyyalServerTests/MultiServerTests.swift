@@ -25,13 +25,13 @@ struct MultiServerTests {
     defer { database.drop() }
     func start(_ started: [TestServer]) async throws -> T {
       if started.count == count { return try await body(started) }
-      return try await withTestServer(
-        .inProcess,
-        configure: {
-          $0.databaseURL = database.serverURL
-          $0.jwtSecret = secret
-        }
-      ) { server in try await start(started + [server]) }
+      let configure: (inout ServerConfiguration) -> Void = {
+        $0.databaseURL = database.serverURL
+        $0.jwtSecret = secret
+      }
+      return try await withTestServer(.inProcess, configure: configure) { server in
+        try await start(started + [server])
+      }
     }
     return try await start([])
   }
