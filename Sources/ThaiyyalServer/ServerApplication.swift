@@ -44,6 +44,7 @@ public final class ServerApplication: Service, Sendable {
     if let url = configuration.databaseURL {
       var postgres = PostgresStoreConfiguration(url: url)
       postgres.maxConnections = configuration.databaseMaxConnections
+      postgres.leaseDuration = configuration.executionLease
       let store = PostgresStore(configuration: postgres, logger: logger)
       do {
         try await store.checkReadyToServe()
@@ -209,16 +210,34 @@ public final class ServerApplication: Service, Sendable {
     defer { try? store.close() }
     defer { blocking.shutdown() }
     let recovered: [ExecutionJob]
+    let requeue = configuration.requeueInterruptedExecutions
     do {
-      recovered = try await maintenance.recoverInterrupted(
-        requeue: configuration.requeueInterruptedExecutions
-      )
+      // Alone on the database every unfinished execution was this server's; beside others, only
+      // those whose lease lapsed are (the others' are running elsewhere).
+      if let leases = store.leases {
+        recovered = try await maintenance.recoverLapsed(leases, requeue: requeue)
+      } else {
+        recovered = try await maintenance.recoverInterrupted(requeue: requeue)
+      }
     } catch {
       listening.resolve(.failure(error))
       throw error
     }
+    var leaseUpkeep: [any Service] = []
+    if let leases = store.leases {
+      leaseUpkeep.append(
+        LeaseService(
+          leases: leases,
+          maintenance: maintenance,
+          scheduler: scheduler,
+          requeue: requeue,
+          clock: configuration.clock,
+          logger: logger
+        )
+      )
+    }
     let parts = ServiceGroup(
-      services: [
+      services: leaseUpkeep + [
         ExecutionWorkers(
           scheduler: scheduler,
           runner: runner,

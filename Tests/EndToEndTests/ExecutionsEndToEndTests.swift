@@ -59,6 +59,22 @@ struct ExecutionsEndToEndTests {
     Issue.record("execution \(id) never started")
   }
 
+  /// Waits until none of `ids` is pending or running: at once on SQLite, where the restarted
+  /// server recovers them before it serves; beside other servers on PostgreSQL, once their lease
+  /// lapsed and a server took them over. Bounded by count, generously, for a loaded machine.
+  static func waitUntilSettled(_ client: ThaiyyalClient, _ ids: [String]) async throws {
+    for _ in 0 ..< 6000 {
+      var unsettled = false
+      for id in ids {
+        let status = try await client.executions.getExecution(.with { $0.id = id }).status
+        if status == .pending || status == .running { unsettled = true }
+      }
+      if !unsettled { return }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("executions stayed pending or running")
+  }
+
   /// A configuration file that re-queues interrupted executions.
   static func requeueConfig(in directory: String) throws -> [String] {
     let config = directory + "/requeue.yaml"
@@ -87,6 +103,7 @@ struct ExecutionsEndToEndTests {
     await offPool { crashed.waitUntilExit() }
     let restarted = try await TenancyEndToEndTests.startServer(in: directory.path)
     let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "acme")
+    try await Self.waitUntilSettled(reader, ids)
     let listed = try await reader.executions.listExecutions().executions
     #expect(Set(listed.map(\.id)) == Set(ids), "every accepted execution survived the crash")
     #expect(listed.allSatisfy { $0.status == .failed && $0.error == "interrupted" })
@@ -123,6 +140,47 @@ struct ExecutionsEndToEndTests {
   }
 
   @Test(
+    "two servers on one database: when one is killed mid-run, the other takes its executions over",
+    .enabled(
+      if: TestBackend.current == .postgres
+        && FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path)
+    )
+  )
+  func takeoverAcrossServers() async throws {
+    let first = try TemporaryDirectory()
+    let second = try TemporaryDirectory()
+    defer {
+      first.remove()
+      second.remove()
+    }
+    try await ServerDatabases.shared.share(second.path, with: first.path)
+    let requeue = try Self.requeueConfig(in: first.path)
+    let doomed = try await TenancyEndToEndTests.startServer(in: first.path, extra: requeue)
+    let survivor = try await TenancyEndToEndTests.startServer(in: second.path, extra: requeue)
+    defer {
+      // SIGTERM only: waiting here would block a thread of the pool the other tests need.
+      survivor.terminate()
+    }
+    let (client, ids) = try await Self.startRuns(first.path + "/s.sock", slug: "acme", count: 6)
+    await client.close()
+    kill(doomed.processIdentifier, SIGKILL)
+    await offPool { doomed.waitUntilExit() }
+
+    let reader = ThaiyyalClient(
+      connectingTo: .unixDomainSocket(path: second.path + "/s.sock"),
+      tenant: "acme"
+    )
+    try await Self.waitUntilSettled(reader, ids)
+    let listed = try await reader.executions.listExecutions().executions
+    #expect(Set(listed.map(\.id)) == Set(ids), "every acknowledged execution is there")
+    #expect(listed.allSatisfy { $0.status == .completed }, "\(listed.map(\.status))")
+    let requeued = try await reader.audit.listAuditLogs(.with { $0.action = "execution.requeued" })
+    #expect(!requeued.entries.isEmpty, "the survivor took the runs over")
+    #expect(requeued.entries.allSatisfy { $0.actorType == .system })
+    await reader.close()
+  }
+
+  @Test(
     "a run that was running at two crashes in a row is failed as poisoned, not re-queued again",
     .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
   )
@@ -143,6 +201,14 @@ struct ExecutionsEndToEndTests {
       server = try await TenancyEndToEndTests.startServer(in: directory.path, extra: requeue)
       guard crash == 1 else { break }
       let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "acme")
+      // Re-queued (at once on SQLite; once its lease lapsed on PostgreSQL), then running again.
+      for _ in 0 ..< 6000 {
+        let requeued = try await reader.audit.listAuditLogs(
+          .with { $0.action = "execution.requeued" }
+        )
+        if !requeued.entries.isEmpty { break }
+        try await Task.sleep(for: .milliseconds(20))
+      }
       try await Self.waitUntilRunning(reader, ids[0])
       await reader.close()
     }
@@ -151,6 +217,7 @@ struct ExecutionsEndToEndTests {
       server.terminate()
     }
     let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: socket), tenant: "acme")
+    try await Self.waitUntilSettled(reader, ids)
     let execution = try await reader.executions.getExecution(.with { $0.id = ids[0] })
     #expect(execution.status == .failed)
     #expect(execution.error == "poisoned: the server stopped during each of its 2 attempts")

@@ -33,6 +33,13 @@ struct TenancyEndToEndTests {
         "json",
       ] + (tcp ? ["--tcp", "127.0.0.1:\(tcpPort)"] : []) + extra
       + (try await ServerDatabases.shared.arguments(for: directory))
+    if TestBackend.current == .postgres {
+      // A short lease: a killed server's executions are taken over within seconds.
+      server.environment = ProcessInfo.processInfo.environment.merging(
+        ["THAIYYAL_EXECUTION_LEASE_SECONDS": "2"],
+        uniquingKeysWith: { $1 }
+      )
+    }
     server.standardError = FileHandle.nullDevice
     try server.run()
     // Bounded by count, generously: a loaded machine can take many seconds to start a debug
@@ -263,6 +270,12 @@ actor ServerDatabases {
       databases[directory] = database
     }
     return ["--database-url", database.serverURL.connectionString]
+  }
+
+  /// Makes the servers of `directory` use the database of `other`'s: several servers, one database.
+  func share(_ directory: String, with other: String) async throws {
+    _ = try await arguments(for: other)
+    databases[directory] = databases[other]
   }
 
   /// The database's own consistency check, after crashes.

@@ -434,8 +434,11 @@ struct ExecutionServiceTests {
       let slow = Definitions.slow(1, milliseconds: 50)
       let heavyWorkflow = try await heavy.createWorkflow(definition: slow)
       let lightWorkflow = try await light.createWorkflow(definition: slow)
-      var heavyIDs: [String] = []
-      for _ in 0 ..< 20 { heavyIDs.append(try await heavy.start(heavyWorkflow.id).id) }
+      // Started together, so the backlog forms faster than one worker drains it on either backend.
+      let heavyIDs = try await withThrowingTaskGroup(of: String.self) { group in
+        for _ in 0 ..< 20 { group.addTask { try await heavy.start(heavyWorkflow.id).id } }
+        return try await group.reduce(into: [String]()) { $0.append($1) }
+      }
       let lightID = try await light.start(lightWorkflow.id).id
       let lightDone = try await light.waitFinished(lightID)
       var heavyDone: [Thaiyyal_V1_Execution] = []

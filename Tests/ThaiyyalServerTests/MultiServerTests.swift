@@ -174,4 +174,64 @@ struct MultiServerTests {
       #expect(admitted.reduce(0, +) > 8, "the limit is not shared: \(admitted)")
     }
   }
+
+  @Test("1,000 executions from 5 tenants spread over 3 servers each run exactly once")
+  func exactlyOnce() async throws {
+    let database = try await TestPostgresDatabase.make()
+    defer { database.drop() }
+    let configure: (inout ServerConfiguration) -> Void = {
+      $0.databaseURL = database.serverURL
+      $0.jwtSecret = Self.secret
+    }
+    try await withTestServer(.inProcess, configure: configure) { first in
+      try await withTestServer(.inProcess, configure: configure) { second in
+        try await withTestServer(.inProcess, configure: configure) { third in
+          let servers = [first, second, third]
+          var tenants: [(Fixture, String)] = []
+          for index in 0 ..< 5 {
+            let fixture = try await Fixture.make(first, slug: "tenant-\(index)")
+            try await fixture.setLimits {
+              $0.rateLimitPerSecond = 100_000
+              $0.rateLimitBurst = 100_000
+              $0.maxQueuedExecutions = -1
+              $0.maxExecutionsPerDay = -1
+            }
+            tenants.append((fixture, try await fixture.createWorkflow().id))
+          }
+          // 200 runs per tenant, accepted round-robin by the three servers, 25 at a time.
+          let accepted = try await withThrowingTaskGroup(of: String.self) { group in
+            var ids: [String] = []
+            for index in 0 ..< 1000 {
+              if index >= 25, let id = try await group.next() { ids.append(id) }
+              let (fixture, workflowID) = tenants[index % 5]
+              let token = fixture.tokens[.member]!
+              let client = servers[index % 3].makeClient(token: token, remote: true)
+              group.addTask {
+                var request = Thaiyyal_V1_StartExecutionRequest()
+                request.workflowID = workflowID
+                return try await client.executions.startExecution(request).id
+              }
+            }
+            for try await id in group { ids.append(id) }
+            return ids
+          }
+          #expect(Set(accepted).count == 1000)
+          // Every run finishes; counted in the database itself, across tenants.
+          var finished = ""
+          for _ in 0 ..< 6000 {
+            finished = try database.psql(
+              "SELECT count(*) FROM workflow_executions WHERE status = 'completed'"
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
+            if finished == "1000" { break }
+            try await Task.sleep(for: .milliseconds(50))
+          }
+          #expect(finished == "1000")
+          let summary = try database.psql(
+            "SELECT count(*), min(attempts), max(attempts), count(DISTINCT tenant_id) FROM workflow_executions"
+          ).trimmingCharacters(in: .whitespacesAndNewlines)
+          #expect(summary == "1000|1|1|5", "executions, fewest and most starts, tenants")
+        }
+      }
+    }
+  }
 }

@@ -149,6 +149,7 @@ extension ServerConfiguration {
           path: "executions.",
           allowed: [
             "workers", "requeue_interrupted", "retention_interval_seconds", "retention_batch_size",
+            "lease_seconds",
           ]
         ) { key, value in
           switch key {
@@ -162,6 +163,8 @@ extension ServerConfiguration {
           case "workers": executionWorkers = try reader.int(value, "executions.\(key)")
           case "retention_batch_size":
             retentionBatchSize = try reader.int(value, "executions.\(key)")
+          case "lease_seconds":
+            executionLease = .seconds(try reader.int(value, "executions.\(key)"))
           default: retentionInterval = .seconds(try reader.int(value, "executions.\(key)"))
           }
         }
@@ -199,6 +202,12 @@ extension ServerConfiguration {
   /// Applies `THAIYYAL_DATA_DIR`, `THAIYYAL_SOCKET`, `THAIYYAL_ADDRESS`, `THAIYYAL_DATABASE_URL`,
   /// `THAIYYAL_LOG_LEVEL` and `THAIYYAL_LOG_FORMAT`.
   public mutating func apply(environment: [String: String]) throws {
+    if let value = environment["THAIYYAL_EXECUTION_LEASE_SECONDS"], !value.isEmpty {
+      guard let seconds = Int(value), seconds > 0 else {
+        throw ConfigurationError("THAIYYAL_EXECUTION_LEASE_SECONDS must be a positive number")
+      }
+      executionLease = .seconds(seconds)
+    }
     if let value = environment["THAIYYAL_DATABASE_URL"], !value.isEmpty {
       databaseURL = try Self.parseDatabaseURL(value, source: "THAIYYAL_DATABASE_URL")
     }

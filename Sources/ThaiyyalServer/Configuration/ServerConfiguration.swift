@@ -75,6 +75,10 @@ public struct ServerConfiguration: Sendable {
   /// At start-up, put executions a crash left pending or running back in the queue instead of
   /// marking them failed (`interrupted`).
   public var requeueInterruptedExecutions = false
+  /// Beside other servers on PostgreSQL: how long an execution stays this server's without
+  /// renewal (renewed every third of it). When a server dies, another takes its unfinished
+  /// executions over once this has passed (`executions.lease_seconds`).
+  public var executionLease: Duration = .seconds(15)
   /// How often finished executions past their plan's retention are pruned.
   public var retentionInterval: Duration = .seconds(3600)
   /// Executions deleted per transaction when pruning, so no write lock is held for long.
@@ -114,6 +118,12 @@ public struct ServerConfiguration: Sendable {
 
   /// Checks limits a typo could make dangerous.
   public func validate() throws(ConfigurationError) {
+    guard executionLease >= .seconds(1) else {
+      throw ConfigurationError("executions.lease_seconds must be at least 1")
+    }
+    guard (1 ... 512).contains(databaseMaxConnections) else {
+      throw ConfigurationError("database.max_connections must be between 1 and 512")
+    }
     let transport = self.transport
     guard (1024 ... FrameHeader.defaultMaxMessageSize).contains(transport.maxMessageSize) else {
       throw ConfigurationError(

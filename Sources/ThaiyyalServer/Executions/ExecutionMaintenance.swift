@@ -28,24 +28,18 @@ struct ExecutionMaintenance: Sendable {
       for tenant in try tx.tenants.all() {
         let scope = CrossTenantAccess.scope(of: tenant.id, for: .executionRecovery)
         let scoped = try tx.scoped(scope)
-        let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
         for execution in try scoped.executions.unfinished() {
           count += 1
-          if requeue, execution.status == .running, execution.attempts >= Self.maxAttempts {
-            try Self.poisoned(execution, in: scoped, at: now)
-            continue
-          }
-          let requeued = requeue && tenant.status != .deleted
-          try Self.interrupt(
-            execution.id,
+          let job = try Self.recover(
+            execution,
+            of: tenant,
+            scope: scope,
             in: scoped,
-            requeue: requeued,
-            reason: "the server stopped while the execution was \(execution.status.rawValue)",
+            requeue: requeue,
+            plans: plans,
             at: now
           )
-          if requeued {
-            jobs.append(Self.job(execution.id, scope: scope, limits: limits, input: nil))
-          }
+          if let job { jobs.append(job) }
         }
       }
       return (jobs, count)
@@ -57,6 +51,76 @@ struct ExecutionMaintenance: Sendable {
       )
     }
     return jobs
+  }
+
+  /// Beside other servers on one database: takes over the executions whose server stopped renewing
+  /// their lease (it died), and fails or re-queues each as ``recoverInterrupted(requeue:)`` does at
+  /// start-up. The executions other servers hold are left alone.
+  func recoverLapsed(_ leases: any ExecutionLeases, requeue: Bool) async throws -> [ExecutionJob] {
+    let now = clock.nowMilliseconds()
+    let lapsed = try await leases.claimLapsed(now: now, limit: 500)
+    guard !lapsed.isEmpty else { return [] }
+    let plans = self.plans
+    let byTenant = Dictionary(grouping: lapsed, by: \.tenantID)
+    let jobs = try await store.write { tx -> [ExecutionJob] in
+      var jobs: [ExecutionJob] = []
+      // In id order, so that the per-tenant locks of concurrent recoveries cannot form a cycle.
+      for tenantID in byTenant.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+        guard let tenant = try tx.tenants.find(id: tenantID) else { continue }
+        let scope = CrossTenantAccess.scope(of: tenant.id, for: .executionRecovery)
+        let scoped = try tx.scoped(scope)
+        for item in byTenant[tenantID] ?? [] {
+          guard let execution = try scoped.executions.find(id: item.executionID),
+            execution.status == .pending || execution.status == .running
+          else { continue }
+          let job = try Self.recover(
+            execution,
+            of: tenant,
+            scope: scope,
+            in: scoped,
+            requeue: requeue,
+            plans: plans,
+            at: now
+          )
+          if let job { jobs.append(job) }
+        }
+      }
+      return jobs
+    }
+    logger.notice(
+      "took over executions whose server stopped renewing their lease",
+      metadata: ["count": "\(lapsed.count)", "requeued": "\(jobs.count)"]
+    )
+    return jobs
+  }
+
+  /// Ends or re-queues one execution its server stopped, in the caller's transaction; returns the
+  /// job to queue when it is re-queued. A run that was running at each of its last
+  /// ``maxAttempts`` starts is failed as `poisoned` instead.
+  static func recover(
+    _ execution: ExecutionRecord,
+    of tenant: Tenant,
+    scope: TenantScope,
+    in scoped: any ScopedRepositories,
+    requeue: Bool,
+    plans: PlanCatalog,
+    at now: Int64
+  ) throws -> ExecutionJob? {
+    if requeue, execution.status == .running, execution.attempts >= maxAttempts {
+      try poisoned(execution, in: scoped, at: now)
+      return nil
+    }
+    let requeued = requeue && tenant.status != .deleted
+    try interrupt(
+      execution.id,
+      in: scoped,
+      requeue: requeued,
+      reason: "the server stopped while the execution was \(execution.status.rawValue)",
+      at: now
+    )
+    guard requeued else { return nil }
+    let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
+    return job(execution.id, scope: scope, limits: limits, input: nil)
   }
 
   /// Fails a run the server stopped during each of its attempts, and audits it.

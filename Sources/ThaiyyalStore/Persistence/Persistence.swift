@@ -26,6 +26,37 @@ public protocol Persistence: Sendable {
 
   /// Closes every connection; later calls fail.
   func close() throws
+
+  /// Leases of executions where several servers share the database (PostgreSQL); `nil` where
+  /// one server owns it alone (SQLite) and recovers every unfinished execution when it starts.
+  var leases: (any ExecutionLeases)? { get }
+}
+
+/// Which server runs an execution, where several share one database: the server that accepted or
+/// claimed an execution holds its lease while it renews it; when a server dies its leases lapse
+/// and another server takes its unfinished executions over.
+public protocol ExecutionLeases: Sendable {
+  /// How long a lease lasts unless renewed.
+  var leaseDuration: Duration { get }
+
+  /// Extends every lease this server holds; returns how many.
+  @discardableResult
+  func renew(now: Int64) async throws -> Int
+
+  /// Takes over up to `limit` unfinished executions whose lease lapsed before `now`; each is
+  /// claimed by one server only.
+  func claimLapsed(now: Int64, limit: Int) async throws -> [LapsedExecution]
+}
+
+/// An execution taken over from a server that stopped renewing its lease.
+public struct LapsedExecution: Sendable, Hashable {
+  public let tenantID: TenantID
+  public let executionID: ExecutionID
+
+  public init(tenantID: TenantID, executionID: ExecutionID) {
+    self.tenantID = tenantID
+    self.executionID = executionID
+  }
 }
 
 extension Persistence {

@@ -15,6 +15,11 @@ public struct PostgresStoreConfiguration: Sendable {
   /// How long a transaction waits for a free connection before its call answers UNAVAILABLE.
   public var acquireTimeout: Duration = .seconds(5)
   public var connectTimeout: Duration = .seconds(5)
+  /// This server's name in execution leases; new every start.
+  public var serverID = UUIDv7.generate()
+  /// How long an execution stays this server's without renewal; a server renews every third of
+  /// it, and another takes the executions over once it lapsed.
+  public var leaseDuration: Duration = .seconds(15)
 
   public init(url: PostgresURL) { self.url = url }
 }
@@ -76,6 +81,8 @@ public final class PostgresStore: Persistence {
     pool.close()
     threads.shutdown()
   }
+
+  public var leases: (any ExecutionLeases)? { self }
 
   /// Refuses to serve from a database where row-level security would not hold (the server's role
   /// is a superuser, may bypass it, or owns the tables) or whose schema is not this binary's.
@@ -254,8 +261,12 @@ final class PostgresConnectionPool: @unchecked Sendable {
     postgres.options.connectTimeout = TimeAmount(configuration.connectTimeout)
     let timeout = configuration.statementTimeout.components
     let milliseconds = timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000
+    let lease = configuration.leaseDuration.components
     postgres.options.additionalStartupParameters = [
       ("application_name", "thaiyyal"),
+      // Read by the executions' column defaults: a new execution is leased to this server.
+      ("app.server_id", configuration.serverID),
+      ("app.lease_ms", String(lease.seconds * 1000 + lease.attoseconds / 1_000_000_000_000_000)),
       ("statement_timeout", String(milliseconds)),
       ("idle_in_transaction_session_timeout", String(milliseconds * 3)),
     ]
@@ -306,5 +317,43 @@ struct PostgresSession {
 
   func fetchRows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
     try transaction(writes: false).fetchRows(sql, arguments)
+  }
+}
+
+extension PostgresStore: ExecutionLeases {
+  public var leaseDuration: Duration { configuration.leaseDuration }
+
+  @discardableResult
+  public func renew(now: Int64) async throws -> Int {
+    let until = now + Self.milliseconds(configuration.leaseDuration)
+    let server = configuration.serverID
+    return try await withSession { session in
+      let row = try session.fetchRow(
+        "SELECT thaiyyal_renew_leases(?, ?) AS renewed",
+        [server, until]
+      )
+      return Int(row?["renewed"] as Int64? ?? 0)
+    }
+  }
+
+  public func claimLapsed(now: Int64, limit: Int) async throws -> [LapsedExecution] {
+    let until = now + Self.milliseconds(configuration.leaseDuration)
+    let server = configuration.serverID
+    return try await withSession { session in
+      try session.fetchRows(
+        "SELECT claimed_tenant, claimed_id FROM thaiyyal_claim_lapsed_executions(?, ?, ?, ?)",
+        [server, now, until, limit]
+      ).map {
+        LapsedExecution(
+          tenantID: TenantID($0["claimed_tenant"] as String),
+          executionID: ExecutionID($0["claimed_id"] as String)
+        )
+      }
+    }
+  }
+
+  static func milliseconds(_ duration: Duration) -> Int64 {
+    let components = duration.components
+    return components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
   }
 }

@@ -45,12 +45,12 @@ struct SQLExecutionRepository: ExecutionRepository {
     )
   }
 
-  /// An execution of this tenant by id, with its input and result.
+  /// An execution of this tenant by id, with its input, result and attempts.
   func find(id: ExecutionID) throws -> ExecutionRecord? {
     try db.fetchRow(
-      "SELECT \(Self.columns) FROM workflow_executions WHERE tenant_id = ? AND id = ?",
+      "SELECT \(Self.columns), attempts FROM workflow_executions WHERE tenant_id = ? AND id = ?",
       [tenantID.rawValue, id.rawValue]
-    ).map { Self.execution($0, withPayloads: true) }
+    ).map { Self.withAttempts($0, Self.execution($0, withPayloads: true)) }
   }
 
   /// Executions newest first (ids are time-ordered), a page at a time.
@@ -126,11 +126,7 @@ struct SQLExecutionRepository: ExecutionRepository {
       WHERE tenant_id = ? AND status IN ('pending', 'running') ORDER BY id
       """,
       [tenantID.rawValue]
-    ).map { row in
-      var execution = Self.execution(row, withPayloads: false)
-      execution.attempts = row["attempts"]
-      return execution
-    }
+    ).map { Self.withAttempts($0, Self.execution($0, withPayloads: false)) }
   }
 
   /// Puts an execution back in the queue (after a crash, when configured to re-run them). A run
@@ -158,6 +154,12 @@ struct SQLExecutionRepository: ExecutionRepository {
       [tenantID.rawValue, tenantID.rawValue, cutoff, limit]
     )
     return changed
+  }
+
+  static func withAttempts(_ row: SQLRow, _ execution: ExecutionRecord) -> ExecutionRecord {
+    var execution = execution
+    execution.attempts = row["attempts"]
+    return execution
   }
 
   static func execution(_ row: SQLRow, withPayloads: Bool) -> ExecutionRecord {

@@ -135,6 +135,9 @@ public final class SQLiteStore: Persistence {
     }
   }
 
+  /// One server owns the file: it needs no leases.
+  public var leases: (any ExecutionLeases)? { nil }
+
   /// Closes every connection; later calls fail.
   public func close() throws {
     try pool.close()
