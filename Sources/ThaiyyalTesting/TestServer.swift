@@ -115,7 +115,11 @@ public func withTestServer<T: Sendable>(
   // Under THAIYYAL_TEST_BACKEND=postgres every test server gets a database of its own.
   let postgres = TestBackend.current == .postgres ? try await TestPostgresDatabase.make() : nil
   defer { postgres?.drop() }
-  if let postgres { configuration.databaseURL = postgres.serverURL }
+  if let postgres {
+    configuration.databaseURL = postgres.serverURL
+    // Many test servers share one cluster at once.
+    configuration.databaseMaxConnections = 4
+  }
   configure(&configuration)
   var logger = Logger(label: "thaiyyal.test")
   logger.logLevel =

@@ -14,11 +14,12 @@ import Glibc
 /// Executions across a crash of a real `thaiyyal serve` process.
 @Suite("Executions end to end", .serialized)
 struct ExecutionsEndToEndTests {
-  /// A chain of delays: about one second per run.
+  /// A chain of delays: about four seconds per run, long enough that a loaded machine still kills
+  /// the server while its runs are in flight.
   static let slow = """
-    {"nodes": [{"id": "n", "data": {"value": 1}}, {"id": "a", "data": {"duration": "250ms"}},
-               {"id": "b", "data": {"duration": "250ms"}}, {"id": "c", "data": {"duration": "250ms"}},
-               {"id": "d", "data": {"duration": "250ms"}}],
+    {"nodes": [{"id": "n", "data": {"value": 1}}, {"id": "a", "data": {"duration": "1s"}},
+               {"id": "b", "data": {"duration": "1s"}}, {"id": "c", "data": {"duration": "1s"}},
+               {"id": "d", "data": {"duration": "1s"}}],
      "edges": [{"source": "n", "target": "a"}, {"source": "a", "target": "b"}, {"source": "b", "target": "c"},
                {"source": "c", "target": "d"}]}
     """

@@ -99,10 +99,56 @@ struct PostgresBackendTests {
   func uniqueness() async throws {
     try await Self.withDatabase { _, store in
       let alpha = Self.tenant("alpha")
-      try await store.write { tx in try tx.tenants.create(alpha) }
+      let beta = Self.tenant("beta")
+      try await store.write { tx in
+        try tx.tenants.create(alpha)
+        try tx.tenants.create(beta)
+      }
       await #expect(throws: DomainError.alreadyExists(resource: "tenant", field: "slug")) {
         try await store.write { tx in try tx.tenants.create(Self.tenant("alpha")) }
       }
+      @Sendable func user(_ tenant: Tenant, _ email: String, _ username: String) -> User {
+        User(
+          tenantID: tenant.id,
+          id: .generate(),
+          email: email,
+          username: username,
+          displayName: "",
+          role: .member,
+          status: .active,
+          createdAt: 1_000,
+          updatedAt: 1_000
+        )
+      }
+      let limits = PlanCatalog.standard.limits[.enterprise]!
+      try await store.write { tx in
+        try tx.scoped(TenantScope(alpha.id)).users.create(
+          user(alpha, "Bob@Example.com", "bob"),
+          passwordHash: "x",
+          limits: limits
+        )
+      }
+      await #expect(throws: DomainError.alreadyExists(resource: "user", field: "email")) {
+        try await store.write { tx in
+          try tx.scoped(TenantScope(alpha.id)).users.create(
+            user(alpha, "bob@example.COM", "robert"),
+            passwordHash: "x",
+            limits: limits
+          )
+        }
+      }
+      // Another tenant may use the same address; a login finds its user whatever the case.
+      try await store.write { tx in
+        try tx.scoped(TenantScope(beta.id)).users.create(
+          user(beta, "bob@example.com", "bob"),
+          passwordHash: "x",
+          limits: limits
+        )
+      }
+      let found = try await store.read { tx in
+        try tx.scoped(TenantScope(alpha.id)).users.find(login: "BOB@example.com")?.user.tenantID
+      }
+      #expect(found == alpha.id)
     }
   }
 

@@ -23,7 +23,9 @@ struct ExecutionRunner: Sendable {
     let scope = job.scope
     let id = job.executionID
     do {
-      guard let (execution, workflow) = try await start(job) else { return }
+      guard let (execution, workflow) = try await persistently({ try await start(job) }) else {
+        return
+      }
       let input = try job.input ?? execution.input.map { try JSONParser().parse($0) }
       let result: ExecutionResult
       switch workflow {
@@ -44,7 +46,9 @@ struct ExecutionRunner: Sendable {
         at: clock.nowMilliseconds()
       )
       let cancelledBy = outcome.status == .cancelled ? await canceller(id) : nil
-      try await record(outcome, id, scope, limits: job.planLimits, cancelledBy: cancelledBy)
+      try await persistently {
+        try await record(outcome, id, scope, limits: job.planLimits, cancelledBy: cancelledBy)
+      }
     } catch {
       // Cancelled before it could start (the store refuses a cancelled task), or a real fault.
       let cancelled = Task.isCancelled
@@ -67,9 +71,33 @@ struct ExecutionRunner: Sendable {
         finishedAt: clock.nowMilliseconds()
       )
       let cancelledBy = cancelled ? await canceller(id) : nil
-      try? await record(outcome, id, scope, limits: job.planLimits, cancelledBy: cancelledBy)
+      try? await persistently {
+        try await record(outcome, id, scope, limits: job.planLimits, cancelledBy: cancelledBy)
+      }
     }
   }
+
+  /// Runs a store step, retrying while the database is unreachable (PostgreSQL restarting, every
+  /// connection busy) with growing pauses, for longer than an execution lease. A run is not lost to
+  /// a short outage; after a long one its lease has lapsed, and the lease upkeep recovers it (fails
+  /// or re-queues it) once the database answers again.
+  private func persistently<T>(_ step: () async throws -> T) async throws -> T {
+    var pause = Duration.milliseconds(100)
+    var waited = Duration.zero
+    while true {
+      do {
+        return try await step()
+      } catch let error as StoreUnavailable where waited < Self.outageRetry && !Task.isCancelled {
+        logger.warning("the database is unavailable; retrying", metadata: ["error": "\(error)"])
+        try await Task.sleep(for: pause)
+        waited += pause
+        pause = min(pause * 2, .seconds(5))
+      }
+    }
+  }
+
+  /// How long a run's store steps retry an unreachable database: longer than the default lease.
+  static let outageRetry = Duration.seconds(30)
 
   /// Loads the execution and marks it running, in one transaction (a cancelled or deleted
   /// execution is skipped: `nil`), and finds its version's decoded definition: from

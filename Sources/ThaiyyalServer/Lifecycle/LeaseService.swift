@@ -22,10 +22,12 @@ struct LeaseService: Service {
         try? await Task.sleep(for: interval)
         guard !Task.isCancelled else { break }
         do {
-          try await leases.renew(now: clock.nowMilliseconds())
+          // Lapsed leases first, this server's own among them: after an outage longer than a
+          // lease, runs whose steps gave up are recovered before renewal would revive them.
           for job in try await maintenance.recoverLapsed(leases, requeue: requeue) {
             await scheduler.enqueue(job, reserved: false)
           }
+          try await leases.renew(now: clock.nowMilliseconds())
         } catch {
           logger.warning("execution lease upkeep failed", metadata: ["error": "\(error)"])
         }

@@ -85,11 +85,10 @@ enum Timestamps {
 /// keeps serving what needs no database (Health) and reconnects by itself.
 extension StoreUnavailable: RPCErrorConvertible {
   public var rpcError: RPCError {
-    .retryLater(
+    RPCError(
+      .unavailable,
       "the database is unavailable; retry shortly",
-      reason: "DATABASE_UNAVAILABLE",
-      metadata: [:],
-      after: .seconds(1)
+      details: [.errorInfo(reason: "DATABASE_UNAVAILABLE"), .retryInfo(after: .seconds(1))]
     )
   }
 }

@@ -46,9 +46,14 @@ final class PostgresSQLConnection: SQLConnection {
   /// (start-up recovery) visit them in id order, so their locks cannot form a cycle.
   func enter(tenant: TenantID) throws {
     guard self.tenant != tenant else { return }
-    _ = try query("SELECT set_config('app.tenant_id', ?, true)", [tenant.rawValue])
     if writes {
-      _ = try query("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [tenant.rawValue])
+      // One round trip for both.
+      _ = try query(
+        "SELECT set_config('app.tenant_id', ?, true), pg_advisory_xact_lock(hashtextextended(?, 0))",
+        [tenant.rawValue, tenant.rawValue]
+      )
+    } else {
+      _ = try query("SELECT set_config('app.tenant_id', ?, true)", [tenant.rawValue])
     }
     self.tenant = tenant
   }

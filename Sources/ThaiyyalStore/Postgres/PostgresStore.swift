@@ -69,7 +69,8 @@ public final class PostgresStore: Persistence {
   /// PostgreSQL's autovacuum reclaims space by itself.
   public func reclaimFreeSpace() async throws {}
 
-  /// Whether every connection the pool holds answers; PostgreSQL checks its own pages.
+  /// A read through the pool: `ok` when the database answers. PostgreSQL checks its own pages
+  /// (data checksums, `amcheck`), which is the operator's tool, not the server's.
   public func integrityCheck() async throws -> String {
     try await read { tx in
       _ = try tx.tenants.find(id: TenantID("00000000-0000-7000-8000-000000000000"))
@@ -278,7 +279,10 @@ final class PostgresConnectionPool: @unchecked Sendable {
         logger: logger
       ).wait()
     } catch let error as PSQLError {
-      throw PostgresSQLConnection.mapped(error)
+      // Whatever the server said (no such role, connections not allowed, too many clients), the
+      // call cannot be served now; the reason goes to the log, never the password.
+      let reason = error.serverInfo?[.message] ?? "\(error.code)"
+      throw StoreUnavailable("cannot connect to \(url): \(reason)")
     } catch {
       throw StoreUnavailable("cannot connect to \(url): \(error)")
     }
