@@ -28,23 +28,6 @@ struct PostgresBackendTests {
     return try await body(database, store)
   }
 
-  static func tenant(_ slug: String, now: Int64 = 1_000) -> Tenant {
-    Tenant(
-      id: .generate(),
-      slug: slug,
-      name: slug,
-      status: .active,
-      plan: .free,
-      limitOverrides: PlanLimits(),
-      settingsJSON: "{}",
-      customDomain: nil,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: nil,
-      revision: 1
-    )
-  }
-
   static func workflow(in tenant: Tenant, name: String) -> WorkflowRecord {
     WorkflowRecord(
       tenantID: tenant.id,
@@ -61,8 +44,8 @@ struct PostgresBackendTests {
   @Test("the repositories work through row-level security, and each tenant sees only its own")
   func repositories() async throws {
     try await Self.withDatabase { _, store in
-      let alpha = Self.tenant("alpha")
-      let beta = Self.tenant("beta")
+      let alpha = sampleTenant("alpha")
+      let beta = sampleTenant("beta")
       let limits = PlanCatalog.standard.limits[.enterprise]!
       let flow = Self.workflow(in: alpha, name: "Nightly load")
       try await store.write { tx in
@@ -98,14 +81,14 @@ struct PostgresBackendTests {
   @Test("emails are unique per tenant whatever their case, and a clash names its column")
   func uniqueness() async throws {
     try await Self.withDatabase { _, store in
-      let alpha = Self.tenant("alpha")
-      let beta = Self.tenant("beta")
+      let alpha = sampleTenant("alpha")
+      let beta = sampleTenant("beta")
       try await store.write { tx in
         try tx.tenants.create(alpha)
         try tx.tenants.create(beta)
       }
       await #expect(throws: DomainError.alreadyExists(resource: "tenant", field: "slug")) {
-        try await store.write { tx in try tx.tenants.create(Self.tenant("alpha")) }
+        try await store.write { tx in try tx.tenants.create(sampleTenant("alpha")) }
       }
       @Sendable func user(_ tenant: Tenant, _ email: String, _ username: String) -> User {
         User(
@@ -155,8 +138,8 @@ struct PostgresBackendTests {
   @Test("row-level security holds as the application role with our code bypassed")
   func rowLevelSecurity() async throws {
     try await Self.withDatabase { database, store in
-      let alpha = Self.tenant("alpha")
-      let beta = Self.tenant("beta")
+      let alpha = sampleTenant("alpha")
+      let beta = sampleTenant("beta")
       let flow = Self.workflow(in: alpha, name: "Secret")
       try await store.write { tx in
         try tx.tenants.create(alpha)

@@ -24,14 +24,25 @@ func withStore<T>(
 /// A tenant and its owner, inserted directly.
 @discardableResult
 func makeTenant(
-  _ store: SQLiteStore,
+  _ store: any Persistence,
   _ slug: String,
   limits: PlanLimits = PlanCatalog.standard.limits[.free]!
 )
   async throws -> (Tenant, User)
 {
+  let tenant = sampleTenant(slug)
+  let owner = makeUser(tenant.id, "owner", role: .owner)
+  try await store.write { tx in
+    try tx.tenants.create(tenant)
+    try tx.scoped(TenantScope(tenant.id)).users.create(owner, passwordHash: "x", limits: limits)
+  }
+  return (tenant, owner)
+}
+
+/// An active free tenant named after its slug, not yet stored.
+func sampleTenant(_ slug: String) -> Tenant {
   let now = Int64(Clock.nowMilliseconds())
-  let tenant = Tenant(
+  return Tenant(
     id: .generate(),
     slug: slug,
     name: slug,
@@ -45,12 +56,6 @@ func makeTenant(
     deletedAt: nil,
     revision: 1
   )
-  let owner = makeUser(tenant.id, "owner", role: .owner)
-  try await store.write { tx in
-    try tx.tenants.create(tenant)
-    try tx.scoped(TenantScope(tenant.id)).users.create(owner, passwordHash: "x", limits: limits)
-  }
-  return (tenant, owner)
 }
 
 func makeUser(_ tenant: TenantID, _ name: String, role: Role = .member) -> User {
