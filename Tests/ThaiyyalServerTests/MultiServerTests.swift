@@ -176,6 +176,41 @@ struct MultiServerTests {
     }
   }
 
+  @Test("a tenant's limit of running executions holds across servers")
+  func concurrencyAcrossServers() async throws {
+    try await Self.withServers(2) { servers in
+      let fixture = try await Fixture.make(servers[0])
+      try await fixture.setLimits {
+        $0.maxConcurrentExecutions = 1
+        $0.rateLimitPerSecond = 100_000
+      }
+      let workflow = try await fixture.createWorkflow(
+        definition: Definitions.slow(1, milliseconds: 150)
+      )
+      let token = fixture.tokens[.member]!
+      var ids: [String] = []
+      for index in 0 ..< 6 {
+        let client = servers[index % 2].makeClient(token: token, remote: true)
+        var request = Thaiyyal_V1_StartExecutionRequest()
+        request.workflowID = workflow.id
+        ids.append(try await client.executions.startExecution(request).id)
+      }
+      // Each server alone would run one at a time; together they must too. Watched until every
+      // run has finished.
+      let watcher = fixture.client(.member)
+      var mostRunning = 0
+      var completed = 0
+      for _ in 0 ..< 2000 where completed < ids.count {
+        let runs = try await watcher.executions.listExecutions().executions
+        mostRunning = max(mostRunning, runs.filter { $0.status == .running }.count)
+        completed = runs.filter { $0.status == .completed }.count
+        try await Task.sleep(for: .milliseconds(10))
+      }
+      #expect(completed == ids.count)
+      #expect(mostRunning == 1, "at most one running at a time, seen \(mostRunning)")
+    }
+  }
+
   @Test("1,000 executions from 5 tenants spread over 3 servers each run exactly once")
   func exactlyOnce() async throws {
     let database = try await TestPostgresDatabase.make()

@@ -19,12 +19,15 @@ struct ExecutionRunner: Sendable {
   /// Decoded definitions of the versions run before.
   let definitions: DefinitionCache
 
-  func run(_ job: ExecutionJob) async {
+  func run(_ job: ExecutionJob) async -> ExecutionScheduler.JobEnd {
     let scope = job.scope
     let id = job.executionID
     do {
-      guard let (execution, workflow) = try await persistently({ try await start(job) }) else {
-        return
+      let (execution, workflow): (ExecutionRecord, Result<Workflow, ValidationFailure>)
+      switch try await persistently({ try await start(job) }) {
+      case .skip: return .done
+      case .deferred: return .deferred
+      case .started(let started, let decoded): (execution, workflow) = (started, decoded)
       }
       let input = try job.input ?? execution.input.map { try JSONParser().parse($0) }
       let result: ExecutionResult
@@ -36,7 +39,7 @@ struct ExecutionRunner: Sendable {
       }
       if Task.isCancelled, await isShuttingDown() {
         try await interrupted(id, scope)
-        return
+        return .done
       }
       let outcome = Self.outcome(
         of: result,
@@ -54,7 +57,7 @@ struct ExecutionRunner: Sendable {
       let cancelled = Task.isCancelled
       if cancelled, await isShuttingDown() {
         try? await interrupted(id, scope)
-        return
+        return .done
       }
       if !cancelled {
         logger.error(
@@ -75,6 +78,16 @@ struct ExecutionRunner: Sendable {
         try await record(outcome, id, scope, limits: job.planLimits, cancelledBy: cancelledBy)
       }
     }
+    return .done
+  }
+
+  /// What starting a job found.
+  enum Start {
+    /// Cancelled, deleted, or finished elsewhere: nothing to run.
+    case skip
+    /// The tenant is at its limit of running executions; try again later.
+    case deferred
+    case started(ExecutionRecord, Result<Workflow, ValidationFailure>)
   }
 
   /// Runs a store step, retrying while the database is unreachable (PostgreSQL restarting, every
@@ -100,15 +113,15 @@ struct ExecutionRunner: Sendable {
   static let outageRetry = Duration.seconds(30)
 
   /// Loads the execution and marks it running, in one transaction (a cancelled or deleted
-  /// execution is skipped: `nil`), and finds its version's decoded definition: from
-  /// ``definitions`` when a run decoded it before, else read and decoded now.
-  private func start(
-    _ job: ExecutionJob
-  ) async throws -> (ExecutionRecord, Result<Workflow, ValidationFailure>)? {
+  /// execution is skipped; one whose tenant runs its limit of executions, on any server, is
+  /// deferred), and finds its version's decoded definition: from ``definitions`` when a run
+  /// decoded it before, else read and decoded now.
+  private func start(_ job: ExecutionJob) async throws -> Start {
     let (id, limits, definitions) = (job.executionID, job.limits, self.definitions)
     let now = clock.nowMilliseconds()
+    let maxRunning = job.maxConcurrent
     let loaded = try await store.write {
-      tx -> (ExecutionRecord, DefinitionCache.Key, Workflow?, String?)? in
+      tx -> Result<(ExecutionRecord, DefinitionCache.Key, Workflow?, String?), Deferral>? in
       let scoped = try tx.scoped(job.scope)
       guard let execution = try scoped.executions.find(id: id) else { return nil }
       let key = DefinitionCache.Key(
@@ -124,11 +137,15 @@ struct ExecutionRunner: Sendable {
           .definition
         guard definition != nil else { return nil }
       }
-      guard try scoped.executions.markRunning(id: id, at: now) else { return nil }
-      return (execution, key, cached, definition)
+      switch try scoped.executions.markRunning(id: id, at: now, maxRunning: maxRunning) {
+      case .started: return .success((execution, key, cached, definition))
+      case .notPending: return nil
+      case .tenantAtLimit: return .failure(Deferral())
+      }
     }
-    guard let (execution, key, cached, definition) = loaded else { return nil }
-    if let cached { return (execution, .success(cached)) }
+    guard let loaded else { return .skip }
+    guard case .success(let (execution, key, cached, definition)) = loaded else { return .deferred }
+    if let cached { return .started(execution, .success(cached)) }
     let text = definition ?? ""
     let decoded = Result { () throws(ValidationFailure) in
       try WorkflowDecoder(limits: limits).decode(text)
@@ -137,8 +154,11 @@ struct ExecutionRunner: Sendable {
       let bytes = text.utf8.count * DefinitionCache.decodedBytesPerTextByte
       definitions.store(workflow, bytes: bytes, for: key)
     }
-    return (execution, decoded)
+    return .started(execution, decoded)
   }
+
+  /// The tenant was at its limit of running executions.
+  struct Deferral: Error {}
 
   /// A run stopped by the server's shutdown: back to pending, or failed as `interrupted`.
   private func interrupted(_ id: ExecutionID, _ scope: TenantScope) async throws {

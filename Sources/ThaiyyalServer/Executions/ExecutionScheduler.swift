@@ -29,7 +29,18 @@ struct ExecutionJob: Sendable {
 /// so a full queue refuses the call before anything is written). Running executions can be
 /// cancelled; queued ones are removed.
 actor ExecutionScheduler {
-  typealias Runner = @Sendable (ExecutionJob) async -> Void
+  typealias Runner = @Sendable (ExecutionJob) async -> JobEnd
+
+  /// How a worker's turn with a job ended.
+  enum JobEnd: Sendable {
+    case done
+    /// The tenant already runs its plan's number of executions across every server sharing the
+    /// database: the job goes back to the end of its tenant's queue after ``deferral``.
+    case deferred
+  }
+
+  /// How long a deferred job waits before it is queued again.
+  static let deferral = Duration.milliseconds(250)
 
   private let workers: Int
   private var runner: Runner?
@@ -167,8 +178,8 @@ actor ExecutionScheduler {
     guard let runner, !stopped else { return }
     while running.count < workers, let job = nextJob() {
       let task = Task(executorPreference: threads) {
-        await runner(job)
-        await self.finished(job)
+        let end = await runner(job)
+        await self.finished(job, end)
       }
       running[job.executionID] = (job.tenantID, task)
       runningPerTenant[job.tenantID, default: 0] += 1
@@ -206,12 +217,21 @@ actor ExecutionScheduler {
     cancellers[id]
   }
 
-  private func finished(_ job: ExecutionJob) {
+  private func finished(_ job: ExecutionJob, _ end: JobEnd) {
     running[job.executionID] = nil
     cancellers[job.executionID] = nil
     runningPerTenant[job.tenantID, default: 1] -= 1
     if runningPerTenant[job.tenantID] == 0 { runningPerTenant[job.tenantID] = nil }
-    finishWaiters(job.executionID)
+    switch end {
+    case .done:
+      finishWaiters(job.executionID)
+    case .deferred:
+      // Its waiters keep waiting; the worker goes to other work meanwhile.
+      Task {
+        try? await Task.sleep(for: Self.deferral)
+        await self.enqueue(job, reserved: false)
+      }
+    }
     dispatch()
   }
 

@@ -154,7 +154,10 @@ public protocol ExecutionRepository {
   func list(_ filter: ExecutionFilter, page: PageRequest) throws -> Page<ExecutionRecord>
 
   /// Marks a pending execution running. Returns false when it is no longer pending (cancelled).
-  func markRunning(id: ExecutionID, at time: Int64) throws -> Bool
+  ///
+  /// The tenant's running executions, on every server sharing the database, are counted in the same
+  /// transaction: at `maxRunning` the execution stays pending (``RunStart/tenantAtLimit``).
+  func markRunning(id: ExecutionID, at time: Int64, maxRunning: Int) throws -> RunStart
 
   /// Records how an unfinished execution ended, with its output, in one statement. Returns false
   /// when it had already finished (a cancellation came first).
@@ -170,6 +173,15 @@ public protocol ExecutionRepository {
 
   /// Deletes up to `limit` finished executions created before `cutoff`; returns how many went.
   func prune(createdBefore cutoff: Int64, limit: Int) throws -> Int
+}
+
+/// Whether a pending execution was marked running.
+public enum RunStart: Sendable, Hashable {
+  case started
+  /// No longer pending (cancelled, or finished by another server).
+  case notPending
+  /// The tenant already runs its plan's number of executions at once; it stays pending.
+  case tenantAtLimit
 }
 
 /// Quota usage of one tenant: counts of its rows and its daily counters.

@@ -88,8 +88,22 @@ struct SQLExecutionRepository: ExecutionRepository {
     )
   }
 
-  /// Marks a pending execution running. Returns false when it is no longer pending (cancelled).
-  func markRunning(id: ExecutionID, at time: Int64) throws -> Bool {
+  /// Marks a pending execution running unless the tenant already runs `maxRunning` executions.
+  /// Quota-checking writes of one tenant are serialised (SQLite's single writer; PostgreSQL's
+  /// per-tenant lock), so the count and the update cannot race another server's.
+  func markRunning(id: ExecutionID, at time: Int64, maxRunning: Int) throws -> RunStart {
+    let running =
+      try db.fetchInt(
+        "SELECT count(*) FROM workflow_executions WHERE tenant_id = ? AND status = 'running'",
+        [tenantID.rawValue]
+      ) ?? 0
+    if running >= Int64(clamping: maxRunning) {
+      let pending = try db.fetchInt(
+        "SELECT count(*) FROM workflow_executions WHERE tenant_id = ? AND id = ? AND status = 'pending'",
+        [tenantID.rawValue, id.rawValue]
+      )
+      return pending == 1 ? .tenantAtLimit : .notPending
+    }
     let changed = try db.run(
       """
       UPDATE workflow_executions SET status = 'running', started_at = ?, attempts = attempts + 1
@@ -97,7 +111,7 @@ struct SQLExecutionRepository: ExecutionRepository {
       """,
       [time, tenantID.rawValue, id.rawValue]
     )
-    return changed == 1
+    return changed == 1 ? .started : .notPending
   }
 
   /// Records how an unfinished execution ended, with its output, in one statement. Returns false
