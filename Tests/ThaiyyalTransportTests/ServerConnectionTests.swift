@@ -323,11 +323,11 @@ struct ServerConnectionTests {
     try await withTransportServer(configuration: .testing.with(\.idleTimeout, .milliseconds(200))) {
       _,
       addresses in
-      let raw = try RawConnection(addresses[0], readTimeout: 20)
+      let raw = try RawConnection(addresses[0], readTimeout: 120)
       let start = ContinuousClock.now
       #expect(await raw.isClosedByPeer())
       #expect(
-        ContinuousClock.now - start < .seconds(10),
+        ContinuousClock.now - start < .seconds(60),
         "the idle timeout, not the read timeout, ends it"
       )
     }
