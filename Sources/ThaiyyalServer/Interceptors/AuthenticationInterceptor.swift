@@ -1,6 +1,7 @@
 import ThaiyyalCore
 import ThaiyyalProto
 import ThaiyyalRPC
+import ThaiyyalStore
 
 /// Establishes who is calling.
 ///
@@ -58,6 +59,9 @@ struct AuthenticationInterceptor: ServerInterceptor {
     let user: User?
     do {
       user = try await identities.user(UserID(claims.sub), in: tenantID)
+    } catch let unavailable as StoreUnavailable {
+      // The database's own answer: UNAVAILABLE with DATABASE_UNAVAILABLE and a retry delay.
+      throw unavailable.rpcError
     } catch {
       throw RPCError(.unavailable, "cannot check the token now; retry")
     }
