@@ -17,8 +17,9 @@ public struct TestPostgresDatabase: Sendable {
     return value.isEmpty ? nil : value
   }
 
-  /// Whether this run has a cluster. Under CI (`CI` set) it must: the PostgreSQL tests may not be
-  /// skipped silently there (see `ArchitectureTests`-style check in `PostgresBackendTests`).
+  /// Whether this run has a cluster. Under CI (`CI` set) it must: a test in
+  /// `PostgresBackendTests` fails when it does not, so the PostgreSQL suites are never skipped
+  /// silently there.
   public static var available: Bool { socketDirectory != nil }
 
   /// As the server connects: a login member of `thaiyyal_app`.

@@ -120,10 +120,9 @@ struct ExecutionRunner: Sendable {
     let (id, limits, definitions) = (job.executionID, job.limits, self.definitions)
     let now = clock.nowMilliseconds()
     let maxRunning = job.maxConcurrent
-    let loaded = try await store.write {
-      tx -> Result<(ExecutionRecord, DefinitionCache.Key, Workflow?, String?), Deferral>? in
+    let loaded = try await store.write { tx -> Loaded in
       let scoped = try tx.scoped(job.scope)
-      guard let execution = try scoped.executions.find(id: id) else { return nil }
+      guard let execution = try scoped.executions.find(id: id) else { return .skip }
       let key = DefinitionCache.Key(
         tenantID: job.tenantID,
         workflowID: execution.workflowID,
@@ -135,16 +134,22 @@ struct ExecutionRunner: Sendable {
       if cached == nil {
         definition = try scoped.workflows.version(execution.workflowID, execution.workflowVersion)?
           .definition
-        guard definition != nil else { return nil }
+        guard definition != nil else { return .skip }
       }
       switch try scoped.executions.markRunning(id: id, at: now, maxRunning: maxRunning) {
-      case .started: return .success((execution, key, cached, definition))
-      case .notPending: return nil
-      case .tenantAtLimit: return .failure(Deferral())
+      case .started: return .marked(execution, key, cached, definition)
+      case .notPending: return .skip
+      case .tenantAtLimit: return .deferred
       }
     }
-    guard let loaded else { return .skip }
-    guard case .success(let (execution, key, cached, definition)) = loaded else { return .deferred }
+    let (execution, key, cached, definition):
+      (ExecutionRecord, DefinitionCache.Key, Workflow?, String?)
+    switch loaded {
+    case .skip: return .skip
+    case .deferred: return .deferred
+    case .marked(let found, let foundKey, let foundCached, let text):
+      (execution, key, cached, definition) = (found, foundKey, foundCached, text)
+    }
     if let cached { return .started(execution, .success(cached)) }
     let text = definition ?? ""
     let decoded = Result { () throws(ValidationFailure) in
@@ -157,8 +162,12 @@ struct ExecutionRunner: Sendable {
     return .started(execution, decoded)
   }
 
-  /// The tenant was at its limit of running executions.
-  struct Deferral: Error {}
+  /// What the start transaction found: the execution marked running, with its cached workflow or
+  /// the definition to decode, or why it was not.
+  private enum Loaded: Sendable {
+    case skip, deferred
+    case marked(ExecutionRecord, DefinitionCache.Key, Workflow?, String?)
+  }
 
   /// A run stopped by the server's shutdown: back to pending, or failed as `interrupted`.
   private func interrupted(_ id: ExecutionID, _ scope: TenantScope) async throws {

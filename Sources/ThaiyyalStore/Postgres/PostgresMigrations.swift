@@ -30,15 +30,11 @@ enum PostgresMigrations {
     return Migration.statuses(of: embeddedPostgresMigrations, applied: applied)
   }
 
-  static func requireNoTampering(_ statuses: [MigrationStatus]) throws {
-    try Migration.requireNoTampering(statuses)
-  }
-
   /// Applies what is pending after checking history; returns the identifiers applied.
   static func migrate(_ session: PostgresSession) throws -> [String] {
     try session.execute(createTable)
     let statuses = try status(session)
-    try requireNoTampering(statuses)
+    try Migration.requireNoTampering(statuses)
     var applied: [String] = []
     for migration in embeddedPostgresMigrations
     where statuses.contains(where: { $0.identifier == migration.identifier && $0.state == .pending }

@@ -69,11 +69,11 @@ public final class PostgresStore: Persistence {
   /// PostgreSQL's autovacuum reclaims space by itself.
   public func reclaimFreeSpace() async throws {}
 
-  /// A read through the pool: `ok` when the database answers. PostgreSQL checks its own pages
-  /// (data checksums, `amcheck`), which is the operator's tool, not the server's.
+  /// A round trip through the pool: `ok` when the database answers. PostgreSQL checks its own
+  /// pages (data checksums, `amcheck`), which is the operator's tool, not the server's.
   public func integrityCheck() async throws -> String {
-    try await read { tx in
-      _ = try tx.tenants.find(id: TenantID("00000000-0000-7000-8000-000000000000"))
+    try await withSession { session in
+      _ = try session.fetchRow("SELECT 1", [])
       return "ok"
     }
   }
@@ -88,37 +88,35 @@ public final class PostgresStore: Persistence {
   /// Refuses to serve from a database where row-level security would not hold (the server's role
   /// is a superuser, may bypass it, or owns the tables) or whose schema is not this binary's.
   public func checkReadyToServe() async throws {
-    try await withTaskExecutorPreference(threads) {
-      try self.pool.withConnection { connection in
-        let role = try connection.fetchRow(
-          """
-          SELECT rolsuper::int AS superuser, rolbypassrls::int AS bypass,
-            (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user)
-              AS owned,
-            pg_has_role(current_user, 'thaiyyal_app', 'member')::int AS member
-          FROM pg_roles WHERE rolname = current_user
-          """,
-          []
-        )
-        guard let role else { throw StoreError.unsafeDatabaseRole("the server's role is unknown") }
-        let user = configuration.url.username
-        if role["superuser"] as Bool {
-          throw StoreError.unsafeDatabaseRole("role \(user) is a superuser")
-        }
-        if role["bypass"] as Bool {
-          throw StoreError.unsafeDatabaseRole("role \(user) has BYPASSRLS")
-        }
-        if (role["owned"] as Int64) > 0 {
-          throw StoreError.unsafeDatabaseRole("role \(user) owns the schema's tables")
-        }
-        if !(role["member"] as Bool) {
-          throw StoreError.unsafeDatabaseRole("role \(user) is not a member of thaiyyal_app")
-        }
-        let statuses = try PostgresMigrations.status(connection)
-        try PostgresMigrations.requireNoTampering(statuses)
-        let pending = statuses.filter { $0.state == .pending }.map(\.identifier)
-        guard pending.isEmpty else { throw StoreError.migrationsPending(pending) }
+    let user = configuration.url.username
+    try await withSession { connection in
+      let role = try connection.fetchRow(
+        """
+        SELECT rolsuper::int AS superuser, rolbypassrls::int AS bypass,
+          (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user)
+            AS owned,
+          pg_has_role(current_user, 'thaiyyal_app', 'member')::int AS member
+        FROM pg_roles WHERE rolname = current_user
+        """,
+        []
+      )
+      guard let role else { throw StoreError.unsafeDatabaseRole("the server's role is unknown") }
+      if role["superuser"] as Bool {
+        throw StoreError.unsafeDatabaseRole("role \(user) is a superuser")
       }
+      if role["bypass"] as Bool {
+        throw StoreError.unsafeDatabaseRole("role \(user) has BYPASSRLS")
+      }
+      if (role["owned"] as Int64) > 0 {
+        throw StoreError.unsafeDatabaseRole("role \(user) owns the schema's tables")
+      }
+      if !(role["member"] as Bool) {
+        throw StoreError.unsafeDatabaseRole("role \(user) is not a member of thaiyyal_app")
+      }
+      let statuses = try PostgresMigrations.status(connection)
+      try Migration.requireNoTampering(statuses)
+      let pending = statuses.filter { $0.state == .pending }.map(\.identifier)
+      guard pending.isEmpty else { throw StoreError.migrationsPending(pending) }
     }
   }
 

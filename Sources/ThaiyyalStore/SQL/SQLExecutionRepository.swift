@@ -88,30 +88,26 @@ struct SQLExecutionRepository: ExecutionRepository {
     )
   }
 
-  /// Marks a pending execution running unless the tenant already runs `maxRunning` executions.
-  /// Quota-checking writes of one tenant are serialised (SQLite's single writer; PostgreSQL's
-  /// per-tenant lock), so the count and the update cannot race another server's.
+  /// Marks a pending execution running unless the tenant already runs `maxRunning` executions,
+  /// in one statement. Quota-checking writes of one tenant are serialised (SQLite's single writer;
+  /// PostgreSQL's per-tenant lock), so the count and the update cannot race another server's.
   func markRunning(id: ExecutionID, at time: Int64, maxRunning: Int) throws -> RunStart {
-    let running =
-      try db.fetchInt(
-        "SELECT count(*) FROM workflow_executions WHERE tenant_id = ? AND status = 'running'",
-        [tenantID.rawValue]
-      ) ?? 0
-    if running >= Int64(clamping: maxRunning) {
-      let pending = try db.fetchInt(
-        "SELECT count(*) FROM workflow_executions WHERE tenant_id = ? AND id = ? AND status = 'pending'",
-        [tenantID.rawValue, id.rawValue]
-      )
-      return pending == 1 ? .tenantAtLimit : .notPending
-    }
     let changed = try db.run(
       """
       UPDATE workflow_executions SET status = 'running', started_at = ?, attempts = attempts + 1
-      WHERE tenant_id = ? AND id = ? AND status = 'pending'
+      WHERE tenant_id = ? AND id = ? AND status = 'pending' AND (
+        SELECT count(*) FROM workflow_executions WHERE tenant_id = ? AND status = 'running'
+      ) < ?
       """,
-      [time, tenantID.rawValue, id.rawValue]
+      [time, tenantID.rawValue, id.rawValue, tenantID.rawValue, Int64(clamping: maxRunning)]
     )
-    return changed == 1 ? .started : .notPending
+    if changed == 1 { return .started }
+    // Not started: tell a full tenant from an execution that is no longer pending.
+    let pending = try db.fetchInt(
+      "SELECT count(*) FROM workflow_executions WHERE tenant_id = ? AND id = ? AND status = 'pending'",
+      [tenantID.rawValue, id.rawValue]
+    )
+    return pending == 1 ? .tenantAtLimit : .notPending
   }
 
   /// Records how an unfinished execution ended, with its output, in one statement. Returns false
