@@ -241,16 +241,19 @@ func makeBenchTenant(
   update.tenant.limitOverrides.rateLimitPerSecond = -1
   update.updateMask.paths = ["limit_overrides"]
   _ = try await client.tenants.updateTenant(update)
+  return (client, try await signInBenchOwner(server))
+}
+
+/// Signs the `bench` tenant's owner in on `server`: a client carrying the owner's token.
+func signInBenchOwner(_ server: BenchServer) async throws -> ThaiyyalClient {
+  let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: server.socketPath))
+  defer { Task { await client.close() } }
   var login = Thaiyyal_V1_LoginRequest()
   login.tenant = "bench"
   login.login = "owner"
   login.password = "a long enough password"
   let token = try await client.users.login(login).accessToken
-  let owner = ThaiyyalClient(
-    connectingTo: .unixDomainSocket(path: server.socketPath),
-    token: token
-  )
-  return (client, owner)
+  return ThaiyyalClient(connectingTo: .unixDomainSocket(path: server.socketPath), token: token)
 }
 
 /// A benchmark that could not run; printed without a usage message.
@@ -268,9 +271,21 @@ func reportScenario(
   _ server: BenchServer,
   _ scenario: () async throws -> BenchResult
 ) async throws {
-  let cpuBefore = try server.cpuTime()
+  try await reportScenario(width: width, name, level, [server], scenario)
+}
+
+/// ``reportScenario(width:_:_:_:_:)`` against several servers: their CPU time is summed.
+func reportScenario(
+  width: Int,
+  _ name: String,
+  _ level: Int,
+  _ servers: [BenchServer],
+  _ scenario: () async throws -> BenchResult
+) async throws {
+  func cpuTime() throws -> Double { try servers.reduce(0) { try $0 + $1.cpuTime() } }
+  let cpuBefore = try cpuTime()
   let result = try await scenario()
-  let cpu = (try server.cpuTime() - cpuBefore) / Double(max(result.count, 1)) * 1e6
+  let cpu = (try cpuTime() - cpuBefore) / Double(max(result.count, 1)) * 1e6
   print(
     [
       name.padding(toLength: width, withPad: " ", startingAt: 0),

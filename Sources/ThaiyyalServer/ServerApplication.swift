@@ -235,6 +235,14 @@ public final class ServerApplication: Service, Sendable {
           logger: logger
         )
       )
+      leaseUpkeep.append(
+        WorkSharingService(
+          leases: leases,
+          maintenance: maintenance,
+          scheduler: scheduler,
+          logger: logger
+        )
+      )
     }
     let parts = ServiceGroup(
       services: leaseUpkeep + [
@@ -242,7 +250,9 @@ public final class ServerApplication: Service, Sendable {
           scheduler: scheduler,
           runner: runner,
           recovered: recovered,
-          grace: configuration.transport.drainTimeout
+          grace: configuration.transport.drainTimeout,
+          leases: store.leases,
+          logger: logger
         ),
         RetentionService(
           maintenance: maintenance,

@@ -64,7 +64,7 @@ public struct TestPostgresDatabase: Sendable {
 
   /// Drops the database, closing whatever connections are left.
   public func drop() {
-    try? Self.psql(socketDirectory, "DROP DATABASE IF EXISTS \(name) WITH (FORCE);")
+    _ = try? Self.psql(socketDirectory, "DROP DATABASE IF EXISTS \(name) WITH (FORCE);")
   }
 
   /// Runs SQL as the superuser `postgres`, with psql, in database `database`.

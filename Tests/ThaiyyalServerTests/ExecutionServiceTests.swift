@@ -246,7 +246,7 @@ struct ExecutionServiceTests {
         try await member.executions.cancelExecution(.with { $0.id = running.id })
       }
       #expect(again?.0 == .failedPrecondition && again?.1 == "EXECUTION_FINISHED")
-      #expect(try await server.application.executionLoad() == (0, 0))
+      #expect(await server.application.executionLoad() == (0, 0))
       #expect(try await fixture.auditActions().filter { $0 == "execution.cancelled" }.count == 2)
       // Both written as the member who asked, the running one by its runner with the outcome.
       let entries = try await fixture.operatorClient.audit.listAuditLogs(

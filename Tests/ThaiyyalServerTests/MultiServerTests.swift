@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SwiftProtobuf
 import Synchronization
 import Testing
@@ -17,18 +18,21 @@ import ThaiyyalTesting
 struct MultiServerTests {
   static let secret = "a shared signing secret for every server on the database"
 
-  /// `count` full servers on one fresh database, sharing the token signing secret.
+  /// `count` full servers on one fresh database, sharing the token signing secret; each runs
+  /// `workers` executions at once.
   static func withServers<T: Sendable>(
     _ count: Int,
-    _ body: ([TestServer]) async throws -> T
+    workers: Int = 4,
+    _ body: ([TestServer], TestPostgresDatabase) async throws -> T
   ) async throws -> T {
     let database = try await TestPostgresDatabase.make()
     defer { database.drop() }
     func start(_ started: [TestServer]) async throws -> T {
-      if started.count == count { return try await body(started) }
+      if started.count == count { return try await body(started, database) }
       let configure: (inout ServerConfiguration) -> Void = {
         $0.databaseURL = database.serverURL
         $0.jwtSecret = secret
+        $0.executionWorkers = workers
       }
       return try await withTestServer(.inProcess, configure: configure) { server in
         try await start(started + [server])
@@ -68,7 +72,7 @@ struct MultiServerTests {
 
   @Test("a tenant suspended through one server is read-only on the others within about a second")
   func suspensionEverywhere() async throws {
-    try await Self.withServers(3) { servers in
+    try await Self.withServers(3) { servers, _ in
       let fixture = try await Fixture.make(servers[0])
       try await fixture.setLimits { $0.rateLimitPerSecond = 100_000 }
       let token = fixture.tokens[.member]!
@@ -100,7 +104,7 @@ struct MultiServerTests {
 
   @Test("a logout on one server revokes the token on every server")
   func revocationEverywhere() async throws {
-    try await Self.withServers(2) { servers in
+    try await Self.withServers(2) { servers, _ in
       let fixture = try await Fixture.make(servers[0])
       let token = fixture.tokens[.member]!
       let other = servers[1].makeClient(token: token, remote: true)
@@ -115,7 +119,7 @@ struct MultiServerTests {
 
   @Test("a workflow quota is never exceeded by concurrent creates spread over servers")
   func quotaAcrossServers() async throws {
-    try await Self.withServers(3) { servers in
+    try await Self.withServers(3) { servers, _ in
       let fixture = try await Fixture.make(servers[0])
       try await fixture.setLimits {
         $0.maxWorkflows = 10
@@ -150,7 +154,7 @@ struct MultiServerTests {
 
   @Test("rate limits are per server: N servers admit up to N times a tenant's burst")
   func rateLimitsPerServer() async throws {
-    try await Self.withServers(2) { servers in
+    try await Self.withServers(2) { servers, _ in
       let fixture = try await Fixture.make(servers[0])
       try await fixture.setLimits {
         $0.rateLimitPerSecond = 1
@@ -179,7 +183,7 @@ struct MultiServerTests {
 
   @Test("a tenant's limit of running executions holds across servers")
   func concurrencyAcrossServers() async throws {
-    try await Self.withServers(2) { servers in
+    try await Self.withServers(2) { servers, _ in
       let fixture = try await Fixture.make(servers[0])
       try await fixture.setLimits {
         $0.maxConcurrentExecutions = 1
@@ -209,6 +213,130 @@ struct MultiServerTests {
       }
       #expect(completed == ids.count)
       #expect(mostRunning == 1, "at most one running at a time, seen \(mostRunning)")
+    }
+  }
+
+  /// Limits that let one tenant queue and run as much as it likes.
+  static func unlimited(_ limits: inout Thaiyyal_V1_PlanLimits) {
+    limits.rateLimitPerSecond = 100_000
+    limits.rateLimitBurst = 100_000
+    limits.maxQueuedExecutions = -1
+    limits.maxExecutionsPerDay = -1
+    limits.maxConcurrentExecutions = -1
+  }
+
+  @Test("an idle server takes over runs waiting in a busy server's queue; callers get the outcome")
+  func workSharing() async throws {
+    try await Self.withServers(2, workers: 2) { servers, database in
+      let fixture = try await Fixture.make(servers[0])
+      try await fixture.setLimits(Self.unlimited)
+      let workflow = try await fixture.createWorkflow(
+        definition: Definitions.slow(1, milliseconds: 100)
+      )
+      // 24 runs called at once on the first server, which runs one of the tenant's at a time
+      // (half its two workers): alone it needs 2.4 s, so a backlog waits there.
+      let runs = try await withThrowingTaskGroup(of: Thaiyyal_V1_Execution.self) { group in
+        for _ in 0 ..< 24 { group.addTask { try await fixture.execute(workflow.id) } }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      #expect(runs.count == 24)
+      #expect(runs.allSatisfy { $0.status == .completed }, "\(runs.map(\.status))")
+      let summary = try database.psql(
+        "SELECT count(DISTINCT claimed_by), min(attempts), max(attempts) FROM workflow_executions"
+      ).trimmingCharacters(in: .whitespacesAndNewlines)
+      #expect(summary == "2|1|1", "servers that ran them, fewest and most starts")
+    }
+  }
+
+  @Test(
+    "taken-over runs are fair: 10,000 waiting runs of one tenant delay another's single run by about one run per worker"
+  )
+  func fairTakeover() async throws {
+    let workers = 2
+    try await Self.withServers(2, workers: workers) { servers, database in
+      let busy = try await Fixture.make(servers[0], slug: "busy")
+      let quiet = try await Fixture.make(servers[0], slug: "quiet")
+      try await busy.setLimits(Self.unlimited)
+      let busyFlow = try await busy.createWorkflow()
+      let quietFlow = try await quiet.createWorkflow()
+      // Both tenants' runs wait in the queue of a server that is alive (it has a session on the
+      // database, and its lease holds) and busy: the busy tenant's 10,000 oldest, the quiet
+      // tenant's one last. Only the two test servers, taking them over, can run them.
+      var elsewhere = PostgresStoreConfiguration(url: database.serverURL)
+      elsewhere.serverID = "a-busy-server"
+      let busyServer = PostgresStore(configuration: elsewhere, logger: Logger(label: "busy"))
+      defer { try? busyServer.close() }
+      #expect(try await busyServer.integrityCheck() == "ok")
+      let now = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+      func waiting(_ tenant: String, _ workflow: String, _ prefix: String, count: Int) -> String {
+        """
+        INSERT INTO workflow_executions (tenant_id, id, workflow_id, workflow_version, status,
+          trigger, created_by, created_at, claimed_by, lease_until)
+        SELECT '\(tenant)', '\(prefix)' || lpad(i::text, 12, '0'), '\(workflow)', 1, 'pending',
+          'api', 'backlog', \(now) - 60000 + i, 'a-busy-server', \(now) + 3600000
+        FROM generate_series(1, \(count)) AS i;
+        """
+      }
+      try database.psql(
+        waiting(busy.tenant.id, busyFlow.id, "00000000-0000-7000-8000-", count: 10_000)
+          + waiting(quiet.tenant.id, quietFlow.id, "00000000-0000-7000-9000-", count: 1)
+      )
+      let quietRun = "00000000-0000-7000-9000-000000000001"
+      let finished = try await quiet.waitFinished(quietRun)
+      #expect(finished.status == .completed)
+      let startedBefore = try database.psql(
+        """
+        SELECT count(*) FROM workflow_executions
+        WHERE tenant_id = '\(busy.tenant.id)' AND started_at < (
+          SELECT started_at FROM workflow_executions WHERE id = '\(quietRun)'
+        )
+        """
+      ).trimmingCharacters(in: .whitespacesAndNewlines)
+      // In first-come order the quiet run would wait for all 10,000.
+      let bound = servers.count * workers
+      #expect((Int(startedBefore) ?? .max) <= bound, "\(startedBefore) busy runs started first")
+    }
+  }
+
+  @Test("a server that stops gracefully hands its waiting runs to the others, which run them")
+  func handOverOnStop() async throws {
+    let database = try await TestPostgresDatabase.make()
+    defer { database.drop() }
+    let configure: (inout ServerConfiguration) -> Void = {
+      $0.databaseURL = database.serverURL
+      $0.jwtSecret = Self.secret
+      $0.executionWorkers = 2
+    }
+    // Runs queue on the first server, which runs one of the tenant's at a time; it stops with
+    // them waiting. Interrupted runs are not re-queued (the default), so a run left to lease
+    // recovery would fail as interrupted.
+    let (fixture, ids) = try await withTestServer(.inProcess, configure: configure) { first in
+      let fixture = try await Fixture.make(first)
+      try await fixture.setLimits(Self.unlimited)
+      let workflow = try await fixture.createWorkflow(
+        definition: Definitions.slow(1, milliseconds: 200)
+      )
+      var ids: [String] = []
+      for _ in 0 ..< 8 { ids.append(try await fixture.start(workflow.id).id) }
+      return (fixture, ids)
+    }
+    // The test server stops without a grace period: the run it was running is interrupted (and
+    // fails, as configured); the waiting ones were never started and are handed over.
+    let handed = try database.psql(
+      "SELECT id FROM workflow_executions WHERE status = 'pending' AND claimed_by IS NULL"
+    ).split(separator: "\n").map(String.init)
+    #expect(handed.count >= ids.count - 2, "handed over: \(handed.count) of \(ids.count)")
+    #expect(Set(handed).isSubset(of: Set(ids)))
+    try await withTestServer(.inProcess, configure: configure) { second in
+      let client = second.makeClient(token: fixture.tokens[.member], remote: true)
+      for id in handed {
+        var execution = try await client.executions.getExecution(.with { $0.id = id })
+        for _ in 0 ..< 3000 where execution.status == .pending || execution.status == .running {
+          try await Task.sleep(for: .milliseconds(10))
+          execution = try await client.executions.getExecution(.with { $0.id = id })
+        }
+        #expect(execution.status == .completed, "\(id): \(execution.status) \(execution.error)")
+      }
     }
   }
 

@@ -86,11 +86,21 @@ struct Executions: Sendable {
     return execution
   }
 
-  /// Waits for an accepted execution to finish, then reads it.
+  /// Waits for an accepted execution to finish, then reads it. Where servers share the database,
+  /// another server may have taken the execution over from this server's queue: then its outcome
+  /// is read from the database until it is there (or the call's deadline passes).
   func finished(_ id: ExecutionID, in call: TenantCall) async throws -> ExecutionRecord {
     await scheduler.waitUntilFinished(id)
-    try Task.checkCancellation()
-    return try await execution(id, in: call)
+    var pause = Duration.milliseconds(20)
+    while true {
+      try Task.checkCancellation()
+      let record = try await execution(id, in: call)
+      guard !record.status.isFinished, store.leases != nil, await !scheduler.isStopping else {
+        return record
+      }
+      try await Task.sleep(for: pause)
+      pause = min(pause * 2, .milliseconds(500))
+    }
   }
 
   /// An execution whose workflow the caller may see; NOT_FOUND otherwise.

@@ -94,6 +94,38 @@ struct ExecutionMaintenance: Sendable {
     return jobs
   }
 
+  /// Beside other servers on one database: takes over up to `limit` executions that waited at
+  /// least `waited` in busy servers' queues, as jobs for this server's idle workers.
+  func claimWaiting(
+    _ leases: any ExecutionLeases,
+    waited: Duration,
+    limit: Int
+  ) async throws -> [ExecutionJob] {
+    let now = clock.nowMilliseconds()
+    let claimed = try await leases.claimWaiting(now: now, waited: waited, limit: limit)
+    guard !claimed.isEmpty else { return [] }
+    let tenantIDs = Set(claimed.map(\.tenantID))
+    let tenants = try await store.read { tx in
+      try tenantIDs.compactMap { try tx.tenants.find(id: $0) }
+    }
+    let limits = Dictionary(
+      uniqueKeysWithValues: tenants.map {
+        ($0.id, plans.effectiveLimits(plan: $0.plan, overrides: $0.limitOverrides))
+      }
+    )
+    // A tenant purged meanwhile took its executions with it.
+    return claimed.compactMap { item in
+      limits[item.tenantID].map {
+        Self.job(
+          item.executionID,
+          scope: CrossTenantAccess.scope(of: item.tenantID, for: .executionSharing),
+          limits: $0,
+          input: nil
+        )
+      }
+    }
+  }
+
   /// Ends or re-queues one execution its server stopped, in the caller's transaction; returns the
   /// job to queue when it is re-queued. A run that was running at each of its last
   /// ``maxAttempts`` starts is failed as `poisoned` instead.

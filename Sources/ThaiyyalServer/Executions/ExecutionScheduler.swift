@@ -25,6 +25,9 @@ struct ExecutionJob: Sendable {
 /// most one execution slot. No tenant holds more than half the workers (``maxShare``), whatever
 /// its plan allows, so runs that each take their whole time limit cannot occupy every worker.
 ///
+/// Where servers share a database, a ``WorkSharingService`` fills idle workers with executions
+/// waiting in busy servers' queues (``untilIdle()``).
+///
 /// Queue lengths are limited per tenant (``reserve(_:maxQueued:)`` before the execution is stored,
 /// so a full queue refuses the call before anything is written). Running executions can be
 /// cancelled; queued ones are removed.
@@ -56,6 +59,8 @@ actor ExecutionScheduler {
   private var waiters: [ExecutionID: [Int: CheckedContinuation<Void, Never>]] = [:]
   private var nextWaiter = 0
   private var stopped = false
+  /// The work-sharing loop, waiting in ``untilIdle()``.
+  private var idleWaiter: CheckedContinuation<Void, Never>?
 
   /// Where runs execute, at nice 10; see ``DedicatedThreads``.
   private let threads: DedicatedThreads
@@ -120,6 +125,7 @@ actor ExecutionScheduler {
       queues[tenantID] = queue
       if queue.count == 0 { removeFromRing(tenantID) }
       finishWaiters(id)
+      dispatch()
       return .queued
     }
     return .unknown
@@ -148,6 +154,37 @@ actor ExecutionScheduler {
     }
   }
 
+  /// Free workers while nothing queued here can use them: how many executions this server could
+  /// take over from other servers' queues.
+  var idleWorkers: Int {
+    ring.isEmpty && runner != nil && !stopped ? workers - running.count : 0
+  }
+
+  /// Returns when ``idleWorkers`` is above zero (true), or when the scheduler stops or the calling
+  /// task is cancelled (false). One caller at a time.
+  func untilIdle() async -> Bool {
+    while idleWorkers == 0 && !stopped && !Task.isCancelled {
+      await withTaskCancellationHandler {
+        await withCheckedContinuation { continuation in
+          if Task.isCancelled || idleWorkers > 0 || stopped {
+            continuation.resume()
+          } else {
+            wakeIdleWaiter()
+            idleWaiter = continuation
+          }
+        }
+      } onCancel: {
+        Task { await self.wakeIdleWaiter() }
+      }
+    }
+    return idleWorkers > 0 && !Task.isCancelled
+  }
+
+  private func wakeIdleWaiter() {
+    idleWaiter?.resume()
+    idleWaiter = nil
+  }
+
   /// Whether ``shutdown(grace:)`` has begun: a run cancelled now was stopped by the server, not by
   /// a user.
   var isStopping: Bool { stopped }
@@ -162,6 +199,7 @@ actor ExecutionScheduler {
   /// recovery.
   func shutdown(grace: Duration) async {
     stopped = true
+    wakeIdleWaiter()
     let deadline = ContinuousClock.now + grace
     while !running.isEmpty, ContinuousClock.now < deadline {
       try? await Task.sleep(for: .milliseconds(20))
@@ -184,6 +222,7 @@ actor ExecutionScheduler {
       running[job.executionID] = (job.tenantID, task)
       runningPerTenant[job.tenantID, default: 0] += 1
     }
+    if idleWorkers > 0 { wakeIdleWaiter() }
   }
 
   /// The head of the next tenant's queue in round-robin order that has room to run one more.
@@ -229,7 +268,7 @@ actor ExecutionScheduler {
       // Its waiters keep waiting; the worker goes to other work meanwhile.
       Task {
         try? await Task.sleep(for: Self.deferral)
-        await self.enqueue(job, reserved: false)
+        self.enqueue(job, reserved: false)
       }
     }
     dispatch()

@@ -13,6 +13,8 @@ enum CrossTenantAccess {
     case tenantAdministration
     /// Runs a previous process left unfinished are failed or re-queued at start-up.
     case executionRecovery
+    /// Executions waiting in a busy server's queue are taken over by an idle server.
+    case executionSharing
     /// Finished runs past the plan's retention are deleted.
     case executionRetention
     /// A refused call is recorded in the log of the tenant it was aimed at.

@@ -45,11 +45,23 @@ public protocol ExecutionLeases: Sendable {
 
   /// Takes over up to `limit` unfinished executions whose lease lapsed before `now`; each is
   /// claimed by one server only.
-  func claimLapsed(now: Int64, limit: Int) async throws -> [LapsedExecution]
+  func claimLapsed(now: Int64, limit: Int) async throws -> [ClaimedExecution]
+
+  /// Takes over up to `limit` pending executions that have waited at least `waited` in the queue
+  /// of another server whose lease holds (it is alive, and busy), fairly between tenants: each
+  /// tenant's oldest before the second of any, the tenants running fewest first. The server that
+  /// queued one first no longer starts it.
+  func claimWaiting(now: Int64, waited: Duration, limit: Int) async throws -> [ClaimedExecution]
+
+  /// Hands the pending executions this server holds to the other servers, when it stops: any of
+  /// them takes them over at once, and they never lapse. Returns how many.
+  @discardableResult
+  func releaseWaiting() async throws -> Int
 }
 
-/// An execution taken over from a server that stopped renewing its lease.
-public struct LapsedExecution: Sendable, Hashable {
+/// An execution taken over from another server: one that stopped renewing its lease, or one
+/// whose queue it waited in.
+public struct ClaimedExecution: Sendable, Hashable {
   public let tenantID: TenantID
   public let executionID: ExecutionID
 

@@ -178,7 +178,8 @@ public protocol ExecutionRepository {
 /// Whether a pending execution was marked running.
 public enum RunStart: Sendable, Hashable {
   case started
-  /// No longer pending (cancelled, or finished by another server).
+  /// No longer pending (cancelled, or finished by another server), or taken over by another
+  /// server from this server's queue.
   case notPending
   /// The tenant already runs its plan's number of executions at once; it stays pending.
   case tenantAtLimit

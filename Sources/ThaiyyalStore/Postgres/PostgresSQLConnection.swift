@@ -68,8 +68,8 @@ final class PostgresSQLConnection: SQLConnection {
     for argument in arguments {
       switch argument?.sqlValue ?? .null {
       case .null: bindings.appendNull()
-      case .integer(let value): try bindings.append(UntypedText(String(value)))
-      case .text(let text): try bindings.append(UntypedText(text))
+      case .integer(let value): bindings.append(UntypedText(String(value)))
+      case .text(let text): bindings.append(UntypedText(text))
       }
     }
     let statement = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(sql), binds: bindings)

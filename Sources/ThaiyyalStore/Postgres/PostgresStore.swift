@@ -262,7 +262,8 @@ final class PostgresConnectionPool: @unchecked Sendable {
     let milliseconds = timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000
     let lease = configuration.leaseDuration.components
     postgres.options.additionalStartupParameters = [
-      ("application_name", "thaiyyal"),
+      // Other servers see this server alive by its sessions (migrations/postgres/0003).
+      ("application_name", "thaiyyal/" + configuration.serverID),
       // Read by the executions' column defaults: a new execution is leased to this server.
       ("app.server_id", configuration.serverID),
       ("app.lease_ms", String(lease.seconds * 1000 + lease.attoseconds / 1_000_000_000_000_000)),
@@ -338,15 +339,47 @@ extension PostgresStore: ExecutionLeases {
     }
   }
 
-  public func claimLapsed(now: Int64, limit: Int) async throws -> [LapsedExecution] {
+  public func claimLapsed(now: Int64, limit: Int) async throws -> [ClaimedExecution] {
     let until = now + Self.milliseconds(configuration.leaseDuration)
+    return try await claim(
+      "thaiyyal_claim_lapsed_executions(?, ?, ?, ?)",
+      [now, until, Int64(limit)]
+    )
+  }
+
+  public func claimWaiting(
+    now: Int64,
+    waited: Duration,
+    limit: Int
+  ) async throws -> [ClaimedExecution] {
+    let until = now + Self.milliseconds(configuration.leaseDuration)
+    return try await claim(
+      "thaiyyal_claim_waiting_executions(?, ?, ?, ?, ?)",
+      [now, until, Self.milliseconds(waited), Int64(limit)]
+    )
+  }
+
+  @discardableResult
+  public func releaseWaiting() async throws -> Int {
     let server = configuration.serverID
     return try await withSession { session in
-      try session.fetchRows(
-        "SELECT claimed_tenant, claimed_id FROM thaiyyal_claim_lapsed_executions(?, ?, ?, ?)",
-        [server, now, until, limit]
-      ).map {
-        LapsedExecution(
+      let row = try session.fetchRow(
+        "SELECT thaiyyal_release_waiting_executions(?) AS released",
+        [server]
+      )
+      return Int(row?["released"] as Int64? ?? 0)
+    }
+  }
+
+  /// Calls one of the schema's claiming functions with this server's name and `numbers`; they
+  /// return the executions claimed.
+  private func claim(_ call: String, _ numbers: [Int64]) async throws -> [ClaimedExecution] {
+    let server = configuration.serverID
+    return try await withSession { session in
+      let arguments: SQLArguments = [server] + numbers.map { $0 }
+      return try session.fetchRows("SELECT claimed_tenant, claimed_id FROM \(call)", arguments).map
+      {
+        ClaimedExecution(
           tenantID: TenantID($0["claimed_tenant"] as String),
           executionID: ExecutionID($0["claimed_id"] as String)
         )

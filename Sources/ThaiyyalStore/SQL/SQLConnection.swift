@@ -41,12 +41,18 @@ struct SQLDialect: Sendable {
   /// Removes a purged tenant's audit log, which the application may otherwise never delete;
   /// returns how many entries went.
   let purgeAuditLog: @Sendable (any SQLConnection, TenantID) throws -> Int
+  /// A predicate on `workflow_executions` that holds for executions this server may start: all
+  /// of them where it is alone on the database, the ones it holds the lease of where servers share
+  /// it (another server may have taken one over from this server's queue). So the server that
+  /// runs an execution is always the one renewing its lease.
+  let heldByThisServer: String
 
   static let sqlite = SQLDialect(
     greatest: { "max(\($0), \($1))" },
     jsonArrayContains: { "EXISTS (SELECT 1 FROM json_each(\($0)) WHERE value = ?)" },
     // A trigger refuses the delete unless the tenant is deleted.
-    purgeAuditLog: { try $0.run("DELETE FROM audit_logs WHERE tenant_id = ?", [$1.rawValue]) }
+    purgeAuditLog: { try $0.run("DELETE FROM audit_logs WHERE tenant_id = ?", [$1.rawValue]) },
+    heldByThisServer: "1 = 1"
   )
 
   static let postgres = SQLDialect(
@@ -58,7 +64,10 @@ struct SQLDialect: Sendable {
     // does it, for a deleted tenant only.
     purgeAuditLog: {
       Int(try $0.fetchInt("SELECT thaiyyal_purge_audit_log(?)", [$1.rawValue]) ?? 0)
-    }
+    },
+    // The server's name is a setting of each of its connections.
+    heldByThisServer:
+      "claimed_by IS NOT DISTINCT FROM nullif(current_setting('app.server_id', true), '')"
   )
 }
 

@@ -88,23 +88,28 @@ struct SQLExecutionRepository: ExecutionRepository {
     )
   }
 
-  /// Marks a pending execution running unless the tenant already runs `maxRunning` executions,
-  /// in one statement. Quota-checking writes of one tenant are serialised (SQLite's single writer;
-  /// PostgreSQL's per-tenant lock), so the count and the update cannot race another server's.
+  /// Marks a pending execution this server holds running unless the tenant already runs
+  /// `maxRunning` executions, in one statement. Quota-checking writes of one tenant are serialised
+  /// (SQLite's single writer; PostgreSQL's per-tenant lock), so the count and the update cannot
+  /// race another server's.
   func markRunning(id: ExecutionID, at time: Int64, maxRunning: Int) throws -> RunStart {
+    let held = db.dialect.heldByThisServer
     let changed = try db.run(
       """
       UPDATE workflow_executions SET status = 'running', started_at = ?, attempts = attempts + 1
-      WHERE tenant_id = ? AND id = ? AND status = 'pending' AND (
+      WHERE tenant_id = ? AND id = ? AND status = 'pending' AND \(held) AND (
         SELECT count(*) FROM workflow_executions WHERE tenant_id = ? AND status = 'running'
       ) < ?
       """,
       [time, tenantID.rawValue, id.rawValue, tenantID.rawValue, Int64(clamping: maxRunning)]
     )
     if changed == 1 { return .started }
-    // Not started: tell a full tenant from an execution that is no longer pending.
+    // Not started: tell a full tenant from an execution that is no longer pending here.
     let pending = try db.fetchInt(
-      "SELECT count(*) FROM workflow_executions WHERE tenant_id = ? AND id = ? AND status = 'pending'",
+      """
+      SELECT count(*) FROM workflow_executions
+      WHERE tenant_id = ? AND id = ? AND status = 'pending' AND \(held)
+      """,
       [tenantID.rawValue, id.rawValue]
     )
     return pending == 1 ? .tenantAtLimit : .notPending
