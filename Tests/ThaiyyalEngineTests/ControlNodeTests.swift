@@ -18,11 +18,101 @@ struct ControlNodeTests {
       finalOutput: ["value": 0, "error_caught": true, "error_message": "input is not an array"]
     ),
     EngineCase(
-      name: "try_catch without continue_on_error fails with the caught error",
+      name: "try_catch catches an upstream error result by default, and the run goes on",
       definition: """
-        {"nodes": [\(marker), {"id": "t", "data": {"fallback_value": 0}}], "edges": [\(markerEdge), {"source": "m", "target": "t"}]}
+        {"nodes": [\(marker), {"id": "t", "data": {"fallback_value": 7}},
+                   {"id": "x", "data": {"expression": "input.value * 2"}}],
+         "edges": [\(markerEdge), {"source": "m", "target": "t"}, {"source": "t", "target": "x"}]}
+        """,
+      finalOutput: 14
+    ),
+    EngineCase(
+      name: "try_catch with continue_on_error false fails with the caught error",
+      definition: """
+        {"nodes": [\(marker), {"id": "t", "data": {"fallback_value": 0, "continue_on_error": false}}],
+         "edges": [\(markerEdge), {"source": "m", "target": "t"}]}
         """,
       error: "error executing node t: error caught: input is not an array"
+    ),
+    EngineCase(
+      name: "try_catch reports a non-empty error_output_path, and leaves out an empty one",
+      definition: """
+        {"nodes": [\(marker), {"id": "t", "type": "try_catch", "data": {"error_output_path": "errors"}},
+                   {"id": "a2", "data": {"value": 4}}, {"id": "m2", "type": "reverse"},
+                   {"id": "u", "type": "try_catch", "data": {"error_output_path": ""}},
+                   {"id": "j", "type": "join", "data": {"join_strategy": "all"}}],
+         "edges": [\(markerEdge), {"source": "m", "target": "t"}, {"source": "a2", "target": "m2"},
+                   {"source": "m2", "target": "u"}, {"source": "t", "target": "j"}, {"source": "u", "target": "j"}]}
+        """,
+      finalOutput: [
+        "strategy": "all", "count": 2,
+        "values": [
+          [
+            "value": .null, "error_caught": true, "error_message": "input is not an array",
+            "error_output_path": "errors",
+          ],
+          ["value": .null, "error_caught": true, "error_message": "input is not an array"],
+        ],
+      ]
+    ),
+    EngineCase(
+      name: "try_catch without an input fails",
+      definition: #"{"nodes": [{"id": "t", "type": "try_catch", "data": {}}]}"#,
+      error: "error executing node t: try-catch node requires at least one input"
+    ),
+    EngineCase(
+      name: "retry without an input fails",
+      definition: #"{"nodes": [{"id": "r", "type": "retry", "data": {}}]}"#,
+      error: "error executing node r: retry node requires at least one input"
+    ),
+    EngineCase(
+      name: "timeout without an input fails",
+      definition: #"{"nodes": [{"id": "t", "type": "timeout", "data": {"timeout": "1s"}}]}"#,
+      error: "error executing node t: timeout node requires at least one input"
+    ),
+    EngineCase(
+      name: "a timed-out input fails with how long it took and the limit",
+      definition: """
+        {"nodes": [{"id": "s", "data": {"text": "{\\"execution_time\\": \\"2s\\"}"}}, {"id": "p", "type": "parse", "data": {"input_type": "json"}},
+                   {"id": "t", "type": "timeout", "data": {"timeout": "1500ms"}}],
+         "edges": [{"source": "s", "target": "p"}, {"source": "p", "target": "t"}]}
+        """,
+      error: "error executing node t: operation timed out after 2s (limit: 1.5s)"
+    ),
+    EngineCase(
+      name: "a timed-out input with any other timeout_action, even an empty one, continues",
+      definition: """
+        {"nodes": [{"id": "s", "data": {"text": "{\\"execution_time\\": \\"2s\\"}"}}, {"id": "p", "type": "parse", "data": {"input_type": "json"}},
+                   {"id": "t", "type": "timeout", "data": {"timeout": "1s", "timeout_action": ""}}],
+         "edges": [{"source": "s", "target": "p"}, {"source": "p", "target": "t"}]}
+        """,
+      finalOutput: [
+        "value": ["execution_time": "2s"], "timeout_duration": "1s", "execution_time": "2s",
+        "timed_out": true, "timeout_exceeded": true, "partial_result": true,
+      ]
+    ),
+    EngineCase(
+      name: "retry of an error whose text is not a string reports an empty message",
+      definition: """
+        {"nodes": [{"id": "s", "data": {"text": "{\\"error\\": 5}"}}, {"id": "p", "type": "parse", "data": {"input_type": "json"}},
+                   {"id": "r", "type": "retry", "data": {}}],
+         "edges": [{"source": "s", "target": "p"}, {"source": "p", "target": "r"}]}
+        """,
+      error: "error executing node r: max retry attempts (3) reached: "
+    ),
+    EngineCase(
+      name: "a negative delay does not wait",
+      definition: """
+        {"nodes": [{"id": "a", "data": {"value": 1}}, {"id": "d", "data": {"duration": "-5s"}}],
+         "edges": [{"source": "a", "target": "d"}]}
+        """,
+      finalOutput: ["value": 1, "duration": "-5s", "delayed": true]
+    ),
+    EngineCase(
+      name: "an unparsable delay fails with the original's message",
+      definition: #"{"nodes": [{"id": "d", "data": {"duration": "soon"}}]}"#,
+      error:
+        "error executing node d: invalid duration format: invalid duration format: soon (use formats like '5s', '10m', '1h')"
     ),
     EngineCase(
       name: "try_catch passes a good value through",

@@ -26,22 +26,24 @@ func errorMessage(of value: JSONValue?) -> String? {
   return error.text
 }
 
-/// `try_catch`: replaces an error-marker input with `fallback_value`; fails unless
-/// `continue_on_error` is true.
+/// `try_catch`: replaces an error-marker input with `fallback_value` and lets the run go on; only
+/// `continue_on_error: false` makes a caught error fail the node, as in the original.
 struct TryCatchNode: NodeExecutor {
   func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
-    let input = invocation.input ?? .null
-    guard let message = errorMessage(of: invocation.input) else {
+    guard let input = invocation.input else {
+      throw NodeFailure("try-catch node requires at least one input")
+    }
+    guard let message = errorMessage(of: input) else {
       return ["value": input, "error_caught": false]
     }
     var output: [String: JSONValue] = [
       "value": invocation.data["fallback_value"] ?? .null, "error_caught": true,
       "error_message": .string(message),
     ]
-    if let path = invocation.data["error_output_path"], path != .null {
-      output["error_output_path"] = path
+    if case .string(let path)? = invocation.data["error_output_path"], !path.isEmpty {
+      output["error_output_path"] = .string(path)
     }
-    guard invocation.data["continue_on_error"] == .bool(true) else {
+    if invocation.data["continue_on_error"] == .bool(false) {
       throw NodeFailure("error caught: \(message)")
     }
     return .object(output)
@@ -52,10 +54,14 @@ struct TryCatchNode: NodeExecutor {
 /// (without the original's real sleeping); `retry_on_errors` limits which errors are retried.
 struct RetryNode: NodeExecutor {
   func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
-    let input = invocation.input ?? .null
-    guard let message = errorMessage(of: invocation.input) else {
+    guard let input = invocation.input else {
+      throw NodeFailure("retry node requires at least one input")
+    }
+    guard errorMessage(of: input) != nil else {
       return ["value": input, "attempts": 1, "success": true]
     }
+    // The original retries on the error's text only when it is a string.
+    let message = input["error"]?.stringValue ?? ""
     if case .array(let patterns)? = invocation.data["retry_on_errors"], !patterns.isEmpty {
       let retryable = patterns.contains { pattern in
         if case .string(let text) = pattern { return message.contains(text) }
@@ -78,7 +84,9 @@ struct TimeoutNode: NodeExecutor {
     guard let limit = GoDuration.parseOrMilliseconds(given) else {
       throw NodeFailure("invalid timeout duration: \(given)")
     }
-    let input = invocation.input ?? .null
+    guard let input = invocation.input else {
+      throw NodeFailure("timeout node requires at least one input")
+    }
     var elapsed: Int64 = 0
     if case .string(let text)? = input["execution_time"], let parsed = GoDuration.parse(text) {
       elapsed = parsed
@@ -91,9 +99,12 @@ struct TimeoutNode: NodeExecutor {
     ]
     guard timedOut else { return .object(output) }
     output["timeout_exceeded"] = true
-    let action = invocation.data["timeout_action"]?.stringValue ?? "error"
-    if action == "error" || action.isEmpty {
-      throw NodeFailure("operation timed out after \(GoDuration.format(nanoseconds: limit))")
+    // Only "error" (the default) fails; any other action, even "", continues with the partial.
+    if (invocation.data["timeout_action"]?.stringValue ?? "error") == "error" {
+      let took = GoDuration.format(nanoseconds: elapsed)
+      throw NodeFailure(
+        "operation timed out after \(took) (limit: \(GoDuration.format(nanoseconds: limit)))"
+      )
     }
     output["partial_result"] = true
     return .object(output)
@@ -105,10 +116,14 @@ struct DelayNode: NodeExecutor {
   func execute(_ invocation: NodeInvocation) async throws(NodeFailure) -> JSONValue {
     let given = invocation.data["duration"] ?? .null
     let text = given.stringValue ?? given.numberValue.map { String(Int64($0)) } ?? ""
-    guard let nanoseconds = GoDuration.parseOrMilliseconds(text), nanoseconds >= 0 else {
-      throw NodeFailure("invalid duration format: \(text)")
+    guard let nanoseconds = GoDuration.parseOrMilliseconds(text) else {
+      // The original wraps its parser's own message.
+      throw NodeFailure(
+        "invalid duration format: invalid duration format: \(text) (use formats like '5s', '10m', '1h')"
+      )
     }
-    let wait = min(Duration.nanoseconds(nanoseconds), invocation.state.limits.maxDelay)
+    // A negative duration waits not at all, as Go's time.Sleep.
+    let wait = min(Duration.nanoseconds(max(0, nanoseconds)), invocation.state.limits.maxDelay)
     do {
       try await Task.sleep(for: wait)
     } catch {
