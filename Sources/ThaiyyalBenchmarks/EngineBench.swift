@@ -48,18 +48,16 @@ struct EngineBench: AsyncParsableCommand {
       guard check.succeeded else { throw BenchError("\(name) failed: \(check.errors)") }
       _ = try await measure(definition, limits, concurrency, for: warmup)
       let figures = try await measure(definition, limits, concurrency, for: duration)
-      print(
-        "name=\(name)"
-          + String(
-            format: " runs_per_s=%.0f mean_us=%.1f decode_us=%.1f nodes=%d executed=%d nodes_per_s=%.0f",
-            figures.runsPerSecond,
-            figures.meanMicroseconds,
-            figures.decodeMicroseconds,
-            figures.nodes,
-            figures.executed,
-            figures.runsPerSecond * Double(figures.executed)
-          )
-      )
+      let fields = [
+        "name=\(name)",
+        String(format: "runs_per_s=%.0f", figures.runsPerSecond),
+        String(format: "mean_us=%.1f", figures.meanMicroseconds),
+        String(format: "decode_us=%.1f", figures.decodeMicroseconds),
+        "nodes=\(figures.nodes)",
+        "executed=\(figures.executed)",
+        String(format: "nodes_per_s=%.0f", figures.runsPerSecond * Double(figures.executed)),
+      ]
+      print(fields.joined(separator: " "))
     }
   }
 
@@ -92,7 +90,8 @@ struct EngineBench: AsyncParsableCommand {
       let before = clock.now
       let workflow = try WorkflowDecoder(limits: limits).decode(definition)
       decoding += clock.now - before
-      let result = await WorkflowEngine(limits: limits, branchConcurrency: concurrency).run(workflow)
+      let engine = WorkflowEngine(limits: limits, branchConcurrency: concurrency)
+      let result = await engine.run(workflow)
       figures.runs += 1
       figures.nodes = workflow.nodes.count
       figures.executed = result.nodeRuns.count { $0.status != .skipped }
