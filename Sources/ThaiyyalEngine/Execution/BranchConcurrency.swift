@@ -67,7 +67,7 @@ enum BranchSafety {
       return step != 0 && abs((end - start) / step) >= 1000
     default:
       return plan.incoming[index].contains { edge in
-        switch results[plan.index[workflow.edges[edge].source]!] {
+        switch results[plan.edgeSource[edge]] {
         case .array(let items)?: items.count >= 1000
         case .string(let text)?: text.utf8.count >= 16_384
         default: false
@@ -113,7 +113,7 @@ struct BatchPlanner {
       let candidate = plan.order[end]
       guard isSafe(candidate, workflow),
         !plan.incoming[candidate].contains(where: {
-          batchOf[plan.index[workflow.edges[$0].source]!] == position
+          batchOf[plan.edgeSource[$0]] == position
         })
       else { break }
       batchOf[candidate] = position

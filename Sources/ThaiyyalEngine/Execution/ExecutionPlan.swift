@@ -1,10 +1,11 @@
-/// The order nodes run in and who feeds whom, computed once per run (ENGINE.md section 4).
+/// The order nodes run in and who feeds whom (ENGINE.md section 4), computed once per decoded
+/// workflow, on node indices: a run looks nothing up by id.
 ///
 /// Kahn's algorithm as the original runs it: in-degree counts parallel edges; the first ready set
 /// is every node without incoming edges, sorted by id as bytes; ready nodes are taken first in,
 /// first out, and taking one walks the edge array in order, releasing targets whose in-degree
 /// reaches zero.
-struct ExecutionPlan {
+struct ExecutionPlan: Sendable {
   /// Node indices in run order.
   let order: [Int]
   /// For each node, the indices of edges that point at it, in edge-array order.
@@ -13,15 +14,23 @@ struct ExecutionPlan {
   let hasOutgoing: [Bool]
   /// Node index by id.
   let index: [String: Int]
+  /// For each edge, the index of its source node (-1 when unknown; such an edge feeds nothing).
+  let edgeSource: [Int]
+  /// For each node, what executes it.
+  let executors: [any NodeExecutor]
 
   init(_ workflow: Workflow) {
-    var index: [String: Int] = [:]
-    for (i, node) in workflow.nodes.enumerated() { index[node.id] = i }
-    var inDegree = [Int](repeating: 0, count: workflow.nodes.count)
-    var incoming = [[Int]](repeating: [], count: workflow.nodes.count)
-    var outgoing = [[Int]](repeating: [], count: workflow.nodes.count)
-    for (e, edge) in workflow.edges.enumerated() {
-      guard let source = index[edge.source], let target = index[edge.target] else { continue }
+    self.init(workflow, GraphCheck.resolve(workflow))
+  }
+
+  init(_ workflow: Workflow, _ resolution: GraphCheck.Resolution) {
+    let count = workflow.nodes.count
+    var inDegree = [Int](repeating: 0, count: count)
+    var incoming = [[Int]](repeating: [], count: count)
+    var outgoing = [[Int]](repeating: [], count: count)
+    for e in workflow.edges.indices {
+      let (source, target) = (resolution.edgeSource[e], resolution.edgeTarget[e])
+      guard source >= 0, target >= 0 else { continue }
       inDegree[target] += 1
       incoming[target].append(e)
       outgoing[source].append(e)
@@ -34,7 +43,7 @@ struct ExecutionPlan {
       let node = queue[head]
       head += 1
       for e in outgoing[node] {
-        let target = index[workflow.edges[e].target]!
+        let target = resolution.edgeTarget[e]
         inDegree[target] -= 1
         if inDegree[target] == 0 { queue.append(target) }
       }
@@ -42,6 +51,8 @@ struct ExecutionPlan {
     self.order = queue
     self.incoming = incoming
     self.hasOutgoing = outgoing.map { !$0.isEmpty }
-    self.index = index
+    self.index = resolution.index
+    self.edgeSource = resolution.edgeSource
+    self.executors = workflow.nodes.map { WorkflowEngine.executor(for: $0.type) }
   }
 }

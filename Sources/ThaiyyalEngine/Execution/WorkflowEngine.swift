@@ -40,7 +40,7 @@ public struct WorkflowEngine: Sendable {
     input: JSONValue?,
     budget: RunBudget
   ) async -> ExecutionResult {
-    let plan = ExecutionPlan(workflow)
+    let plan = workflow.plan ?? ExecutionPlan(workflow)
     var results = [JSONValue?](repeating: nil, count: workflow.nodes.count)
     var nodeRuns: [NodeRun] = []
     var executed = 0
@@ -77,17 +77,18 @@ public struct WorkflowEngine: Sendable {
           )
           break
         }
-        let inputs = plan.incoming[index].compactMap {
-          results[plan.index[workflow.edges[$0].source]!]
-        }
+        let inputs = plan.incoming[index].compactMap { results[plan.edgeSource[$0]] }
         runnable.append((index, inputs))
       }
       let outcomes: [Int: NodeOutcome]
       if runnable.count > 1 {
-        outcomes = await Self.runConcurrently(runnable, workflow, state.snapshot)
+        outcomes = await Self.runConcurrently(runnable, workflow, plan, state.snapshot)
         concurrentNodes += runnable.count
       } else if let only = runnable.first {
-        outcomes = [only.index: await Self.execute(workflow.nodes[only.index], only.inputs, state)]
+        let node = workflow.nodes[only.index]
+        outcomes = [
+          only.index: await Self.execute(node, plan.executors[only.index], only.inputs, state)
+        ]
       } else {
         outcomes = [:]
       }
@@ -136,14 +137,11 @@ public struct WorkflowEngine: Sendable {
       failure = exceeded.message
       timedOut = exceeded.kind == .time
     }
-    var nodeResults: [String: JSONValue] = [:]
-    for (index, result) in results.enumerated() {
-      if let result { nodeResults[workflow.nodes[index].id] = result }
-    }
     return ExecutionResult(
       executionID: Self.newExecutionID(),
       workflowID: workflow.workflowID,
-      nodeResults: nodeResults,
+      // Every completed node's result, by id: what the run state collected as it went.
+      nodeResults: state.nodeResults,
       finalOutput: failure == nil ? finalOutput(workflow, plan, results) : nil,
       errors: failure.map { [$0] } ?? [],
       nodeRuns: nodeRuns,
@@ -158,10 +156,15 @@ public struct WorkflowEngine: Sendable {
     case failed(String, Duration)
   }
 
-  static func execute(_ node: Node, _ inputs: [JSONValue], _ state: RunState) async -> NodeOutcome {
+  static func execute(
+    _ node: Node,
+    _ executor: any NodeExecutor,
+    _ inputs: [JSONValue],
+    _ state: RunState
+  ) async -> NodeOutcome {
     let start = ContinuousClock.now
     do {
-      let result = try await executor(for: node.type).execute(
+      let result = try await executor.execute(
         NodeInvocation(node: node, inputs: inputs, state: state)
       )
       do {
@@ -180,12 +183,13 @@ public struct WorkflowEngine: Sendable {
   static func runConcurrently(
     _ runnable: [(index: Int, inputs: [JSONValue])],
     _ workflow: Workflow,
+    _ plan: ExecutionPlan,
     _ snapshot: RunState.Snapshot
   ) async -> [Int: NodeOutcome] {
     await withTaskGroup(of: (Int, NodeOutcome).self) { group in
       for (index, inputs) in runnable {
-        let node = workflow.nodes[index]
-        group.addTask { (index, await execute(node, inputs, RunState(snapshot))) }
+        let (node, executor) = (workflow.nodes[index], plan.executors[index])
+        group.addTask { (index, await execute(node, executor, inputs, RunState(snapshot))) }
       }
       var outcomes: [Int: NodeOutcome] = [:]
       for await (index, outcome) in group { outcomes[index] = outcome }
@@ -204,9 +208,8 @@ public struct WorkflowEngine: Sendable {
     let incoming = plan.incoming[index]
     guard !incoming.isEmpty else { return true }
     for e in incoming {
-      let edge = workflow.edges[e]
-      guard let result = results[plan.index[edge.source]!] else { continue }
-      guard let handle = edge.handle else { return true }
+      guard let result = results[plan.edgeSource[e]] else { continue }
+      guard let handle = workflow.edges[e].handle else { return true }
       if Self.satisfies(handle, result) { return true }
     }
     return false

@@ -1,13 +1,27 @@
 /// A Thaiyyal workflow definition (ENGINE.md section 1), decoded and type-inferred.
 public struct Workflow: Sendable, Hashable {
   public var workflowID: String?
-  public var nodes: [Node]
-  public var edges: [Edge]
+  public var nodes: [Node] { didSet { plan = nil } }
+  public var edges: [Edge] { didSet { plan = nil } }
+  /// How to run it, worked out once by ``WorkflowDecoder``; `nil` after a change, when a run
+  /// works it out itself.
+  var plan: ExecutionPlan?
 
   public init(workflowID: String? = nil, nodes: [Node], edges: [Edge]) {
     self.workflowID = workflowID
     self.nodes = nodes
     self.edges = edges
+  }
+
+  /// Equal when the definitions are: the plan is derived from them.
+  public static func == (a: Workflow, b: Workflow) -> Bool {
+    a.workflowID == b.workflowID && a.nodes == b.nodes && a.edges == b.edges
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(workflowID)
+    hasher.combine(nodes)
+    hasher.combine(edges)
   }
 }
 

@@ -83,8 +83,10 @@ public struct WorkflowDecoder {
         )
       )
     }
-    problems += GraphCheck.problems(workflow)
+    let resolution = GraphCheck.resolve(workflow)
+    problems += resolution.problems
     guard problems.isEmpty else { throw ValidationFailure(problems: problems) }
+    workflow.plan = ExecutionPlan(workflow, resolution)
     return workflow
   }
 
@@ -99,7 +101,19 @@ public struct WorkflowDecoder {
       )
       return nil
     }
-    guard case .string(let id)? = fields["id"], !id.isEmpty else {
+    // One pass over the node's few members instead of a hashed lookup for each.
+    var idValue: JSONValue?
+    var typeValue: JSONValue?
+    var dataValue: JSONValue?
+    for (key, value) in fields {
+      switch key {
+      case "id": idValue = value
+      case "type": typeValue = value
+      case "data": dataValue = value
+      default: break
+      }
+    }
+    guard case .string(let id)? = idValue, !id.isEmpty else {
       problems.append(
         ValidationProblem(
           field: "nodes[\(index)].id",
@@ -109,7 +123,7 @@ public struct WorkflowDecoder {
       return nil
     }
     var type = ""
-    switch fields["type"] {
+    switch typeValue {
     case nil, .null?: break
     case .string(let given)?: type = given
     default:
@@ -118,7 +132,7 @@ public struct WorkflowDecoder {
       )
     }
     var data: [String: JSONValue]?
-    switch fields["data"] {
+    switch dataValue {
     case nil, .null?: data = nil
     case .object(let object)?: data = object
     default:
@@ -188,8 +202,20 @@ public struct WorkflowDecoder {
       )
       return nil
     }
-    guard case .string(let source)? = fields["source"], case .string(let target)? = fields["target"]
-    else {
+    var (sourceValue, targetValue, handleValue, conditionValue, idValue): (
+      JSONValue?, JSONValue?, JSONValue?, JSONValue?, JSONValue?
+    )
+    for (key, value) in fields {
+      switch key {
+      case "source": sourceValue = value
+      case "target": targetValue = value
+      case "sourceHandle": handleValue = value
+      case "condition": conditionValue = value
+      case "id": idValue = value
+      default: break
+      }
+    }
+    guard case .string(let source)? = sourceValue, case .string(let target)? = targetValue else {
       problems.append(
         ValidationProblem(
           field: "edges[\(index)]",
@@ -199,14 +225,12 @@ public struct WorkflowDecoder {
       return nil
     }
     var handle: String?
-    if case .string(let value)? = fields["sourceHandle"] {
+    if case .string(let value)? = handleValue {
       handle = value
-    } else if fields["sourceHandle"] == nil || fields["sourceHandle"] == .null,
-      case .string(let value)? = fields["condition"]
-    {
+    } else if handleValue == nil || handleValue == .null, case .string(let value)? = conditionValue {
       handle = value
     }
-    return Edge(id: fields["id"]?.stringValue, source: source, target: target, handle: handle)
+    return Edge(id: idValue?.stringValue, source: source, target: target, handle: handle)
   }
 }
 

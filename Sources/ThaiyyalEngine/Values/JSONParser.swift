@@ -34,27 +34,44 @@ public struct JSONParser {
     return try parse(bytes: padded, count: bytes.count)
   }
 
-  /// A container being filled. Classes, so appending mutates in place instead of copying the
-  /// container out of the stack on every element.
-  private final class ArrayFrame {
-    var items: [JSONValue] = []
-  }
-
-  private final class ObjectFrame {
-    var fields: [String: JSONValue] = [:]
-    var key: String
-
-    init(key: String) { self.key = key }
-  }
-
+  /// A container being filled. Its elements collect on a stack shared by all open containers
+  /// (``Scratch``), from `start`, and become the container, at its full size, when it closes: no
+  /// allocation per container but the container itself.
   private enum Frame {
-    case array(ArrayFrame)
-    case object(ObjectFrame)
+    case array(start: Int)
+    /// `key` is the key of the member being read.
+    case object(start: Int, key: String)
+  }
+
+  /// The elements of the open containers, innermost last.
+  private struct Scratch {
+    var items: [JSONValue] = []
+    var keys: [String] = []
+
+    /// The array of the items from `start`, which leave the stack.
+    mutating func array(from start: Int) -> JSONValue {
+      let array = Array(items[start...])
+      items.removeSubrange(start...)
+      return .array(array)
+    }
+
+    /// The object of the members from `start`, which leave the stack; a repeated key keeps its
+    /// last value, as Go's decoder does.
+    mutating func object(from start: Int, keyStart: Int) -> JSONValue {
+      var fields = [String: JSONValue](minimumCapacity: items.count - start)
+      for (key, value) in zip(keys[keyStart...], items[start...]) { fields[key] = value }
+      items.removeSubrange(start...)
+      keys.removeSubrange(keyStart...)
+      return .object(fields)
+    }
   }
 
   private func parse(bytes: [UInt8], count: Int) throws(Failure) -> JSONValue {
     var index = 0
     var stack: [Frame] = []
+    var scratch = Scratch()
+    /// For each open object, where its keys start on the scratch stack.
+    var keyStarts: [Int] = []
     func fail(_ message: String) -> Failure { Failure(message: message, offset: index) }
     func skipSpace() {
       while index < count,
@@ -83,7 +100,8 @@ public struct JSONParser {
           index += 1
           value = .object([:])
         } else {
-          stack.append(.object(ObjectFrame(key: try readKey(bytes, count, &index))))
+          stack.append(.object(start: scratch.items.count, key: try readKey(bytes, count, &index)))
+          keyStarts.append(scratch.keys.count)
           continue
         }
       case UInt8(ascii: "["):
@@ -94,7 +112,7 @@ public struct JSONParser {
           index += 1
           value = .array([])
         } else {
-          stack.append(.array(ArrayFrame()))
+          stack.append(.array(start: scratch.items.count))
           continue
         }
       case UInt8(ascii: "\""):
@@ -120,30 +138,31 @@ public struct JSONParser {
         }
         skipSpace()
         switch frame {
-        case .array(let array):
-          array.items.append(value)
+        case .array(let start):
+          scratch.items.append(value)
           guard index < count else { throw fail("unexpected end of input in an array") }
           if bytes[index] == UInt8(ascii: ",") {
             index += 1
           } else if bytes[index] == UInt8(ascii: "]") {
             index += 1
             stack.removeLast()
-            value = .array(array.items)
+            value = scratch.array(from: start)
             continue
           } else {
             throw fail("expected ',' or ']'")
           }
-        case .object(let object):
-          object.fields[object.key] = value
+        case .object(let start, let key):
+          scratch.items.append(value)
+          scratch.keys.append(key)
           guard index < count else { throw fail("unexpected end of input in an object") }
           if bytes[index] == UInt8(ascii: ",") {
             index += 1
             skipSpace()
-            object.key = try readKey(bytes, count, &index)
+            stack[stack.count - 1] = .object(start: start, key: try readKey(bytes, count, &index))
           } else if bytes[index] == UInt8(ascii: "}") {
             index += 1
             stack.removeLast()
-            value = .object(object.fields)
+            value = scratch.object(from: start, keyStart: keyStarts.removeLast())
             continue
           } else {
             throw fail("expected ',' or '}'")
@@ -208,12 +227,15 @@ public struct JSONParser {
     } else {
       while digit(index) { index += 1 }
     }
+    var fraction = false
     if index < count, bytes[index] == UInt8(ascii: ".") {
+      fraction = true
       index += 1
       guard digit(index) else { throw Failure(message: "invalid number", offset: start) }
       while digit(index) { index += 1 }
     }
     if index < count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+      fraction = true
       index += 1
       if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
         index += 1
@@ -223,6 +245,14 @@ public struct JSONParser {
     }
     guard index - start <= 1024 else {
       throw Failure(message: "number literal too long", offset: start)
+    }
+    // Integers of up to 15 digits are exact as doubles: no text to convert.
+    if !fraction, index - start <= 15 {
+      var magnitude = 0
+      for i in (bytes[start] == UInt8(ascii: "-") ? start + 1 : start) ..< index {
+        magnitude = magnitude * 10 + Int(bytes[i] - 0x30)
+      }
+      return bytes[start] == UInt8(ascii: "-") ? -Double(magnitude) : Double(magnitude)
     }
     let text = String(decoding: bytes[start ..< index], as: UTF8.self)
     guard let value = Double(text), value.isFinite else {
@@ -244,8 +274,12 @@ public struct JSONParser {
       guard index < count else { throw Failure(message: "unterminated string", offset: start) }
       let byte = bytes[index]
       if byte == UInt8(ascii: "\"") {
+        defer { index += 1 }
+        // Without escapes the text is the bytes themselves.
+        if out.isEmpty && runStart == start + 1 {
+          return String(decoding: bytes[runStart ..< index], as: UTF8.self)
+        }
         out.append(contentsOf: bytes[runStart ..< index])
-        index += 1
         return String(decoding: out, as: UTF8.self)
       }
       if byte < 0x20 {
