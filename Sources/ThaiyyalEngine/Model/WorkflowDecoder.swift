@@ -202,9 +202,10 @@ public struct WorkflowDecoder {
       )
       return nil
     }
-    var (sourceValue, targetValue, handleValue, conditionValue, idValue): (
-      JSONValue?, JSONValue?, JSONValue?, JSONValue?, JSONValue?
-    )
+    var (sourceValue, targetValue, handleValue, conditionValue, idValue):
+      (
+        JSONValue?, JSONValue?, JSONValue?, JSONValue?, JSONValue?
+      )
     for (key, value) in fields {
       switch key {
       case "source": sourceValue = value
@@ -227,7 +228,8 @@ public struct WorkflowDecoder {
     var handle: String?
     if case .string(let value)? = handleValue {
       handle = value
-    } else if handleValue == nil || handleValue == .null, case .string(let value)? = conditionValue {
+    } else if handleValue == nil || handleValue == .null, case .string(let value)? = conditionValue
+    {
       handle = value
     }
     return Edge(id: idValue?.stringValue, source: source, target: target, handle: handle)
