@@ -202,10 +202,11 @@ public struct WorkflowDecoder {
       )
       return nil
     }
-    var (sourceValue, targetValue, handleValue, conditionValue, idValue):
-      (
-        JSONValue?, JSONValue?, JSONValue?, JSONValue?, JSONValue?
-      )
+    var sourceValue: JSONValue?
+    var targetValue: JSONValue?
+    var handleValue: JSONValue?
+    var conditionValue: JSONValue?
+    var idValue: JSONValue?
     for (key, value) in fields {
       switch key {
       case "source": sourceValue = value
