@@ -28,36 +28,40 @@ struct TextOperationNode: NodeExecutor {
     guard case .string(let text) = invocation.inputs[0] else {
       throw NodeFailure("text operation input must be text/string")
     }
+    if let changed = ASCIIText.apply(op, to: text) ?? Self.caseChanged(op, text) {
+      return .string(changed)
+    }
+    // repeat
+    guard case .number(let count)? = invocation.data["repeat_n"] else {
+      throw NodeFailure("repeat operation requires repeat_n field")
+    }
+    guard count >= 0 else {
+      throw NodeFailure("repeat count must be non-negative, got \(GoNumberFormat.text(count))")
+    }
+    let limit = invocation.state.budget.maxValueBytes
+    guard count <= Double(limit),
+      text.isEmpty || Int(count) <= limit / text.utf8.count
+    else {
+      throw NodeFailure("repeat would produce more than \(limit) bytes")
+    }
+    let times = Int(count)
+    try invocation.reserve(bytes: text.utf8.count * times)
+    return .string(String(repeating: text, count: times))
+  }
+
+  /// A case operation on any text, Unicode-aware; `nil` for an operation that is not one.
+  static func caseChanged(_ op: String, _ text: String) -> String? {
     switch op {
-    case "uppercase": return .string(text.uppercased())
-    case "lowercase": return .string(text.lowercased())
-    case "titlecase": return .string(Self.titleCase(text))
-    case "camelcase": return .string(Self.camelCase(text))
+    case "uppercase": text.uppercased()
+    case "lowercase": text.lowercased()
+    case "titlecase": titleCase(text)
+    case "camelcase": camelCase(text)
     case "inversecase":
-      return .string(
-        String(
-          text.unicodeScalars.map { scalar -> String in
-            let string = String(scalar)
-            return scalar.properties.isUppercase ? string.lowercased() : string.uppercased()
-          }.joined()
-        )
-      )
-    default:
-      guard case .number(let count)? = invocation.data["repeat_n"] else {
-        throw NodeFailure("repeat operation requires repeat_n field")
-      }
-      guard count >= 0 else {
-        throw NodeFailure("repeat count must be non-negative, got \(GoNumberFormat.text(count))")
-      }
-      let limit = invocation.state.budget.maxValueBytes
-      guard count <= Double(limit),
-        text.isEmpty || Int(count) <= limit / text.utf8.count
-      else {
-        throw NodeFailure("repeat would produce more than \(limit) bytes")
-      }
-      let times = Int(count)
-      try invocation.reserve(bytes: text.utf8.count * times)
-      return .string(String(repeating: text, count: times))
+      text.unicodeScalars.map { scalar -> String in
+        let string = String(scalar)
+        return scalar.properties.isUppercase ? string.lowercased() : string.uppercased()
+      }.joined()
+    default: nil
     }
   }
 
@@ -92,5 +96,79 @@ struct TextOperationNode: NodeExecutor {
       guard index > 0, let first = lower.first else { return lower }
       return first.uppercased() + lower.dropFirst()
     }.joined()
+  }
+}
+
+/// The case operations on ASCII text, byte by byte: the same results as the Unicode-aware ones
+/// (which they skip), at a fraction of the cost. Text with any other byte is not handled here.
+enum ASCIIText {
+  /// `op` applied to `text`, or `nil` when `text` is not ASCII or `op` has no ASCII form.
+  static func apply(_ op: String, to text: String) -> String? {
+    guard op != "repeat" else { return nil }
+    var bytes = Array(text.utf8)
+    guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+    switch op {
+    case "uppercase":
+      for i in bytes.indices { bytes[i] = upper(bytes[i]) }
+    case "lowercase":
+      for i in bytes.indices { bytes[i] = lower(bytes[i]) }
+    case "inversecase":
+      for i in bytes.indices {
+        bytes[i] = isUpper(bytes[i]) ? lower(bytes[i]) : upper(bytes[i])
+      }
+    case "titlecase":
+      titleCase(&bytes)
+    case "camelcase":
+      bytes = camelCase(bytes)
+    default:
+      return nil
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+  static func isLower(_ byte: UInt8) -> Bool { byte >= 0x61 && byte <= 0x7A }
+  static func isLetter(_ byte: UInt8) -> Bool { isUpper(byte) || isLower(byte) }
+  static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+  static func upper(_ byte: UInt8) -> UInt8 { isLower(byte) ? byte - 0x20 : byte }
+  static func lower(_ byte: UInt8) -> UInt8 { isUpper(byte) ? byte + 0x20 : byte }
+  /// Space, tab, line feed, vertical tab, form feed, carriage return.
+  static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+
+  /// ``TextOperationNode/titleCase(_:)`` on ASCII: `'`, `.` and `:` between two letters join a
+  /// word.
+  static func titleCase(_ bytes: inout [UInt8]) {
+    for i in bytes.indices { bytes[i] = lower(bytes[i]) }
+    var atWordStart = true
+    for i in bytes.indices {
+      let byte = bytes[i]
+      let isWordCharacter = isLetter(byte) || isDigit(byte)
+      let joinsWord =
+        (byte == 0x27 || byte == 0x2E || byte == 0x3A) && i > 0 && i + 1 < bytes.count
+        && isLetter(bytes[i - 1]) && isLetter(bytes[i + 1])
+      if isWordCharacter && atWordStart { bytes[i] = upper(byte) }
+      atWordStart = !(isWordCharacter || joinsWord)
+    }
+  }
+
+  /// ``TextOperationNode/camelCase(_:)`` on ASCII.
+  static func camelCase(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var word = 0
+    var i = 0
+    while i < bytes.count {
+      guard !isSpace(bytes[i]) else {
+        i += 1
+        continue
+      }
+      let start = i
+      while i < bytes.count, !isSpace(bytes[i]) { i += 1 }
+      for j in start ..< i {
+        out.append(word > 0 && j == start ? upper(bytes[j]) : lower(bytes[j]))
+      }
+      word += 1
+    }
+    return out
   }
 }
