@@ -20,7 +20,12 @@ enum BranchSafety {
   /// of its settings mentions `node.` (an expression reading another node's result, which might be
   /// a batch member not yet merged). Variables and context cannot change within a batch.
   static func isSafe(_ node: Node) -> Bool {
-    guard NodeRegistry.types[node.type]?.changesSharedState == false else { return false }
+    isSafe(node, NodeRegistry.types[node.type])
+  }
+
+  /// ``isSafe(_:)`` with the node's type already looked up.
+  static func isSafe(_ node: Node, _ type: NodeType?) -> Bool {
+    guard type?.changesSharedState == false else { return false }
     guard let data = node.data else { return true }
     return !data.values.contains(where: mentionsNodeResults)
   }
@@ -82,7 +87,6 @@ enum BranchSafety {
 /// being judged again.
 struct BatchPlanner {
   let mode: BranchConcurrency
-  private var safe: [Bool?]
   /// The position of the batch a node was last put in, to test membership without a set.
   private var batchOf: [Int]
   /// Positions before this run one at a time.
@@ -90,7 +94,6 @@ struct BatchPlanner {
 
   init(mode: BranchConcurrency, nodeCount: Int) {
     self.mode = mode
-    safe = [Bool?](repeating: nil, count: nodeCount)
     batchOf = [Int](repeating: -1, count: nodeCount)
   }
 
@@ -104,14 +107,14 @@ struct BatchPlanner {
     _ results: [JSONValue?]
   ) -> ArraySlice<Int> {
     let single = plan.order[position ..< position + 1]
-    guard mode != .off, position >= sequentialUntil, isSafe(plan.order[position], workflow) else {
+    guard mode != .off, position >= sequentialUntil, isSafe(plan.order[position], plan) else {
       return single
     }
     batchOf[plan.order[position]] = position
     var end = position + 1
     while end < plan.order.count, end - position < BranchSafety.maxBatch {
       let candidate = plan.order[end]
-      guard isSafe(candidate, workflow),
+      guard isSafe(candidate, plan),
         !plan.incoming[candidate].contains(where: {
           batchOf[plan.edgeSource[$0]] == position
         })
@@ -130,11 +133,8 @@ struct BatchPlanner {
     return batch
   }
 
-  private mutating func isSafe(_ index: Int, _ workflow: Workflow) -> Bool {
-    if let known = safe[index] { return known }
-    let verdict = BranchSafety.isSafe(workflow.nodes[index])
-    safe[index] = verdict
-    return verdict
+  private func isSafe(_ index: Int, _ plan: ExecutionPlan) -> Bool {
+    plan.safe[index]
   }
 }
 

@@ -18,6 +18,8 @@ struct ExecutionPlan: Sendable {
   let edgeSource: [Int]
   /// For each node, what executes it.
   let executors: [any NodeExecutor]
+  /// For each node, whether it may run beside others (``BranchSafety/isSafe(_:)``).
+  let safe: [Bool]
 
   init(_ workflow: Workflow) {
     self.init(workflow, GraphCheck.resolve(workflow))
@@ -53,6 +55,16 @@ struct ExecutionPlan: Sendable {
     self.hasOutgoing = outgoing.map { !$0.isEmpty }
     self.index = resolution.index
     self.edgeSource = resolution.edgeSource
-    self.executors = workflow.nodes.map { WorkflowEngine.executor(for: $0.type) }
+    var executors: [any NodeExecutor] = []
+    var safe: [Bool] = []
+    executors.reserveCapacity(count)
+    safe.reserveCapacity(count)
+    for node in workflow.nodes {
+      let type = NodeRegistry.types[node.type]
+      executors.append(type?.executor ?? UnsupportedNode(type: node.type))
+      safe.append(BranchSafety.isSafe(node, type))
+    }
+    self.executors = executors
+    self.safe = safe
   }
 }

@@ -80,17 +80,17 @@ public struct WorkflowEngine: Sendable {
         let inputs = plan.incoming[index].compactMap { results[plan.edgeSource[$0]] }
         runnable.append((index, inputs))
       }
-      let outcomes: [Int: NodeOutcome]
+      let outcomes: Outcomes
       if runnable.count > 1 {
         outcomes = await Self.runConcurrently(runnable, workflow, plan, state.snapshot)
         concurrentNodes += runnable.count
       } else if let only = runnable.first {
         let node = workflow.nodes[only.index]
-        outcomes = [
-          only.index: await Self.execute(node, plan.executors[only.index], only.inputs, state)
-        ]
+        outcomes = Outcomes(
+          [(only.index, await Self.execute(node, plan.executors[only.index], only.inputs, state))]
+        )
       } else {
-        outcomes = [:]
+        outcomes = Outcomes([])
       }
 
       // Merged in run order: what a sequential run would have recorded, up to its first failure.
@@ -150,6 +150,17 @@ public struct WorkflowEngine: Sendable {
     )
   }
 
+  /// The outcomes of one batch by node index: a few, so found by a scan, without hashing.
+  struct Outcomes {
+    let items: [(index: Int, outcome: NodeOutcome)]
+
+    init(_ items: [(Int, NodeOutcome)]) { self.items = items.map { (index: $0.0, outcome: $0.1) } }
+
+    subscript(index: Int) -> NodeOutcome? {
+      items.first { $0.index == index }?.outcome
+    }
+  }
+
   /// One node's outcome, before it is merged into the run.
   enum NodeOutcome: Sendable {
     case completed(JSONValue, Duration)
@@ -185,15 +196,15 @@ public struct WorkflowEngine: Sendable {
     _ workflow: Workflow,
     _ plan: ExecutionPlan,
     _ snapshot: RunState.Snapshot
-  ) async -> [Int: NodeOutcome] {
+  ) async -> Outcomes {
     await withTaskGroup(of: (Int, NodeOutcome).self) { group in
       for (index, inputs) in runnable {
         let (node, executor) = (workflow.nodes[index], plan.executors[index])
         group.addTask { (index, await execute(node, executor, inputs, RunState(snapshot))) }
       }
-      var outcomes: [Int: NodeOutcome] = [:]
-      for await (index, outcome) in group { outcomes[index] = outcome }
-      return outcomes
+      var outcomes: [(Int, NodeOutcome)] = []
+      for await outcome in group { outcomes.append(outcome) }
+      return Outcomes(outcomes)
     }
   }
 
