@@ -147,6 +147,7 @@ extension RunState {
     let contextVariables: [String: JSONValue]
     let contextConstants: [String: JSONValue]
     let nodeResults: [String: JSONValue]
+    let expressions: ExpressionCache
   }
 
   var snapshot: Snapshot {
@@ -156,12 +157,13 @@ extension RunState {
       variables: variables,
       contextVariables: contextVariables,
       contextConstants: contextConstants,
-      nodeResults: nodeResults
+      nodeResults: nodeResults,
+      expressions: expressions
     )
   }
 
   convenience init(_ snapshot: Snapshot) {
-    self.init(limits: snapshot.limits, budget: snapshot.budget)
+    self.init(limits: snapshot.limits, budget: snapshot.budget, expressions: snapshot.expressions)
     variables = snapshot.variables
     contextVariables = snapshot.contextVariables
     contextConstants = snapshot.contextConstants

@@ -20,6 +20,8 @@ struct ExecutionPlan: Sendable {
   let executors: [any NodeExecutor]
   /// For each node, whether it may run beside others (``BranchSafety/isSafe(_:)``).
   let safe: [Bool]
+  /// The workflow's expressions, parsed once for all its runs.
+  let expressions = ExpressionCache()
 
   init(_ workflow: Workflow) {
     self.init(workflow, GraphCheck.resolve(workflow))

@@ -1,3 +1,4 @@
+import Synchronization
 /// What a node's executor sees: its data, the results of its feeding nodes in edge order, and the
 /// run's shared state (variables, the accumulator, the counter).
 struct NodeInvocation {
@@ -45,14 +46,15 @@ final class RunState {
   var contextConstants: [String: JSONValue] = [:]
   /// Results of the nodes that ran so far, for `node.<id>` in expressions.
   var nodeResults: [String: JSONValue] = [:]
-  /// Parsed expressions by text: each is parsed once per run.
-  var parsed: [String: Result<Expression, ExpressionParser.Failure>] = [:]
+  /// Parsed expressions by text, shared with the workflow's other runs.
+  let expressions: ExpressionCache
   /// The per-run cache: value and expiry (nanoseconds of the run's clock).
   var cache: [String: (value: JSONValue, expires: ContinuousClock.Instant)] = [:]
 
-  init(limits: EngineLimits, budget: RunBudget) {
+  init(limits: EngineLimits, budget: RunBudget, expressions: ExpressionCache) {
     self.limits = limits
     self.budget = budget
+    self.expressions = expressions
   }
 }
 
@@ -66,14 +68,9 @@ extension JSONValue {
 }
 
 extension RunState {
-  /// The expression for `text`, parsed once per run.
+  /// The expression for `text`, parsed once per decoded workflow.
   func expression(_ text: String) throws(ExpressionParser.Failure) -> Expression {
-    if let cached = parsed[text] { return try cached.get() }
-    let result = Result { () throws(ExpressionParser.Failure) -> Expression in
-      try ExpressionParser().parse(text)
-    }
-    parsed[text] = result
-    return try result.get()
+    try expressions.expression(text)
   }
 
   /// A scope with `current` as input/item and `locals` as per-item variables.
@@ -97,4 +94,28 @@ extension RunState {
     if contextVariables.isEmpty { return contextConstants }
     return contextConstants.merging(contextVariables) { $1 }
   }
+}
+
+/// The parsed expressions of one decoded workflow, shared by all its runs and their concurrent
+/// branches: each expression text is parsed once, not once per run or per item. Bounded, in case
+/// a workflow evaluates texts it builds as it runs; past the bound a text is parsed each time.
+final class ExpressionCache: Sendable {
+  static let maxEntries = 4096
+  private let entries = Mutex<[String: Result<Expression, ExpressionParser.Failure>]>([:])
+
+  init() {}
+
+  func expression(_ text: String) throws(ExpressionParser.Failure) -> Expression {
+    if let cached = entries.withLock({ $0[text] }) { return try cached.get() }
+    let result = Result { () throws(ExpressionParser.Failure) -> Expression in
+      try ExpressionParser().parse(text)
+    }
+    entries.withLock { entries in
+      if entries.count < Self.maxEntries { entries[text] = result }
+    }
+    return try result.get()
+  }
+
+  /// How many texts are cached, for tests.
+  var count: Int { entries.withLock { $0.count } }
 }

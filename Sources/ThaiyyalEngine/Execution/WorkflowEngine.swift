@@ -47,7 +47,7 @@ public struct WorkflowEngine: Sendable {
     var failure: String?
     var concurrentNodes = 0
     var timedOut = false
-    let state = RunState(limits: limits, budget: budget)
+    let state = RunState(limits: limits, budget: budget, expressions: plan.expressions)
     if let input { state.variables["input"] = input }
     var planner = BatchPlanner(mode: branchConcurrency, nodeCount: workflow.nodes.count)
 
