@@ -38,3 +38,24 @@ struct ExpressionCacheTests {
     #expect(try cache.expression("99999 + 1") == cache.expression("99999 + 1"))
   }
 }
+
+/// The tokenizer's symbols: two characters before one, and a lone `=`, `&` or `|` refused.
+@Suite("Expression tokens")
+struct TokenizerTests {
+  @Test("every symbol, the two-character ones first")
+  func symbols() throws {
+    let tokens = try Tokenizer.tokens("a<=b<c>=d>e==f!=g&&h||!i+-*/%()[].,?:")
+    let symbols = tokens.compactMap { token -> String? in
+      if case .symbol(let symbol) = token { symbol } else { nil }
+    }
+    #expect(
+      symbols == [
+        "<=", "<", ">=", ">", "==", "!=", "&&", "||", "!", "+", "-", "*", "/", "%", "(", ")", "[",
+        "]", ".", ",", "?", ":",
+      ]
+    )
+    for lone in ["a = b", "a & b", "a | b", "a # b"] {
+      #expect(throws: ExpressionParser.Failure.self) { try Tokenizer.tokens(lone) }
+    }
+  }
+}

@@ -179,10 +179,32 @@ enum Token: Hashable, CustomStringConvertible {
 }
 
 enum Tokenizer {
-  static let symbols = [
-    "==", "!=", "<=", ">=", "&&", "||", "<", ">", "+", "-", "*", "/", "%", "!", "(", ")", "[", "]",
-    ".", ",", "?", ":",
-  ]
+  /// The symbol at `index` (two characters before one: `<=` before `<`), or `nil`.
+  static func symbol(_ bytes: [UInt8], at index: Int) -> String? {
+    let next = index + 1 < bytes.count ? bytes[index + 1] : 0
+    switch bytes[index] {
+    case UInt8(ascii: "="): return next == UInt8(ascii: "=") ? "==" : nil
+    case UInt8(ascii: "!"): return next == UInt8(ascii: "=") ? "!=" : "!"
+    case UInt8(ascii: "<"): return next == UInt8(ascii: "=") ? "<=" : "<"
+    case UInt8(ascii: ">"): return next == UInt8(ascii: "=") ? ">=" : ">"
+    case UInt8(ascii: "&"): return next == UInt8(ascii: "&") ? "&&" : nil
+    case UInt8(ascii: "|"): return next == UInt8(ascii: "|") ? "||" : nil
+    case UInt8(ascii: "+"): return "+"
+    case UInt8(ascii: "-"): return "-"
+    case UInt8(ascii: "*"): return "*"
+    case UInt8(ascii: "/"): return "/"
+    case UInt8(ascii: "%"): return "%"
+    case UInt8(ascii: "("): return "("
+    case UInt8(ascii: ")"): return ")"
+    case UInt8(ascii: "["): return "["
+    case UInt8(ascii: "]"): return "]"
+    case UInt8(ascii: "."): return "."
+    case UInt8(ascii: ","): return ","
+    case UInt8(ascii: "?"): return "?"
+    case UInt8(ascii: ":"): return ":"
+    default: return nil
+    }
+  }
 
   static func tokens(_ text: String) throws(ExpressionParser.Failure) -> [Token] {
     let bytes = Array(text.utf8)
@@ -251,13 +273,7 @@ enum Tokenizer {
         index += 1
         continue
       }
-      guard
-        let symbol = symbols.first(where: { symbol in
-          let utf8 = Array(symbol.utf8)
-          return index + utf8.count <= bytes.count
-            && Array(bytes[index ..< index + utf8.count]) == utf8
-        })
-      else {
+      guard let symbol = symbol(bytes, at: index) else {
         throw ExpressionParser.Failure(
           message: "unexpected character '\(String(decoding: [byte], as: UTF8.self))' in expression"
         )
