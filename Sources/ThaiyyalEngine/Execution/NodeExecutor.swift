@@ -1,4 +1,5 @@
 import Synchronization
+
 /// What a node's executor sees: its data, the results of its feeding nodes in edge order, and the
 /// run's shared state (variables, the accumulator, the counter).
 struct NodeInvocation {

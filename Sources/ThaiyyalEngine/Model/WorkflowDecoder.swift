@@ -24,45 +24,53 @@ public struct WorkflowDecoder {
         )
       ])
     }
-    let root: JSONValue
+    let parts: DefinitionParts?
     do {
-      root = try JSONParser(maxDepth: limits.maxPayloadDepth).parse(text)
+      var reader = DefinitionReader(text, maxDepth: limits.maxPayloadDepth)
+      parts = try reader.read()
     } catch {
       throw ValidationFailure(problems: [ValidationProblem(field: "workflow", message: "\(error)")])
     }
-    return try decode(root)
+    return try decode(parts)
   }
 
   /// - Throws: ``ValidationFailure`` listing every problem.
   public func decode(_ root: JSONValue) throws(ValidationFailure) -> Workflow {
+    try decode(DefinitionParts(root))
+  }
+
+  /// `parts` is `nil` for a definition that is not an object.
+  private func decode(_ parts: DefinitionParts?) throws(ValidationFailure) -> Workflow {
     var problems: [ValidationProblem] = []
-    guard case .object(let fields) = root else {
+    guard let parts else {
       throw ValidationFailure(problems: [
         ValidationProblem(field: "workflow", message: "a workflow must be a JSON object")
       ])
     }
-    var workflow = Workflow(workflowID: fields["workflow_id"]?.stringValue, nodes: [], edges: [])
+    var workflow = Workflow(workflowID: parts.workflowID?.stringValue, nodes: [], edges: [])
 
-    let rawNodes: [JSONValue]
-    switch fields["nodes"] {
-    case nil, .null?: rawNodes = []
-    case .array(let items)?: rawNodes = items
-    default:
+    let rawNodes: [DefinitionParts.Members]
+    switch parts.nodes {
+    case .none: rawNodes = []
+    case .array(let items): rawNodes = items
+    case .notArray:
       rawNodes = []
       problems.append(ValidationProblem(field: "nodes", message: "nodes must be an array"))
     }
+    workflow.nodes.reserveCapacity(rawNodes.count)
     for (index, raw) in rawNodes.enumerated() {
       if let node = decodeNode(raw, index: index, &problems) { workflow.nodes.append(node) }
     }
 
-    let rawEdges: [JSONValue]
-    switch fields["edges"] {
-    case nil, .null?: rawEdges = []
-    case .array(let items)?: rawEdges = items
-    default:
+    let rawEdges: [DefinitionParts.Members]
+    switch parts.edges {
+    case .none: rawEdges = []
+    case .array(let items): rawEdges = items
+    case .notArray:
       rawEdges = []
       problems.append(ValidationProblem(field: "edges", message: "edges must be an array"))
     }
+    workflow.edges.reserveCapacity(rawEdges.count)
     for (index, raw) in rawEdges.enumerated() {
       if let edge = decodeEdge(raw, index: index, &problems) { workflow.edges.append(edge) }
     }
@@ -91,28 +99,17 @@ public struct WorkflowDecoder {
   }
 
   private func decodeNode(
-    _ raw: JSONValue,
+    _ raw: DefinitionParts.Members,
     index: Int,
     _ problems: inout [ValidationProblem]
   ) -> Node? {
-    guard case .object(let fields) = raw else {
+    guard let raw else {
       problems.append(
         ValidationProblem(field: "nodes[\(index)]", message: "a node must be a JSON object")
       )
       return nil
     }
-    // One pass over the node's few members instead of a hashed lookup for each.
-    var idValue: JSONValue?
-    var typeValue: JSONValue?
-    var dataValue: JSONValue?
-    for (key, value) in fields {
-      switch key {
-      case "id": idValue = value
-      case "type": typeValue = value
-      case "data": dataValue = value
-      default: break
-      }
-    }
+    let (idValue, typeValue, dataValue) = (raw[0], raw[1], raw[2])
     guard case .string(let id)? = idValue, !id.isEmpty else {
       problems.append(
         ValidationProblem(
@@ -192,31 +189,18 @@ public struct WorkflowDecoder {
   }
 
   private func decodeEdge(
-    _ raw: JSONValue,
+    _ raw: DefinitionParts.Members,
     index: Int,
     _ problems: inout [ValidationProblem]
   ) -> Edge? {
-    guard case .object(let fields) = raw else {
+    guard let raw else {
       problems.append(
         ValidationProblem(field: "edges[\(index)]", message: "an edge must be a JSON object")
       )
       return nil
     }
-    var sourceValue: JSONValue?
-    var targetValue: JSONValue?
-    var handleValue: JSONValue?
-    var conditionValue: JSONValue?
-    var idValue: JSONValue?
-    for (key, value) in fields {
-      switch key {
-      case "source": sourceValue = value
-      case "target": targetValue = value
-      case "sourceHandle": handleValue = value
-      case "condition": conditionValue = value
-      case "id": idValue = value
-      default: break
-      }
-    }
+    let (sourceValue, targetValue) = (raw[0], raw[1])
+    let (handleValue, conditionValue, idValue) = (raw[2], raw[3], raw[4])
     guard case .string(let source)? = sourceValue, case .string(let target)? = targetValue else {
       problems.append(
         ValidationProblem(

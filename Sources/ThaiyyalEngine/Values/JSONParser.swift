@@ -67,7 +67,112 @@ public struct JSONParser {
   }
 
   private func parse(bytes: [UInt8], count: Int) throws(Failure) -> JSONValue {
+    var cursor = Cursor(parser: self, bytes: bytes, count: count)
+    let value = try cursor.value(depth: 0)
+    try cursor.end()
+    return value
+  }
+
+  /// JSON text read from a position on: one value at a time (``value(depth:)``), or, for readers
+  /// that take a document apart as they go (the workflow decoder), its punctuation and keys. The
+  /// nesting limit and value count hold across all of it.
+  struct Cursor {
+    let parser: JSONParser
+    /// The text, followed by one 0 byte.
+    let bytes: [UInt8]
+    let count: Int
     var index = 0
+    /// Values read so far, containers included.
+    var values = 0
+
+    init(parser: JSONParser, bytes: [UInt8], count: Int) {
+      self.parser = parser
+      self.bytes = bytes
+      self.count = count
+    }
+
+    /// The text of `text`, ready to read.
+    init(parser: JSONParser, text: String) {
+      var bytes = Array(text.utf8)
+      bytes.append(0)
+      self.init(parser: parser, bytes: bytes, count: bytes.count - 1)
+    }
+
+    func fail(_ message: String) -> Failure { Failure(message: message, offset: index) }
+
+    mutating func skipSpace() {
+      while index < count,
+        bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+      {
+        index += 1
+      }
+    }
+
+    /// The next byte after white space, or `nil` at the end.
+    mutating func peek() -> UInt8? {
+      skipSpace()
+      return index < count ? bytes[index] : nil
+    }
+
+    /// Opens a container at nesting `depth` (the containers already open around it): counts it
+    /// as a value and steps past its bracket.
+    mutating func open(depth: Int) throws(Failure) {
+      skipSpace()
+      values += 1
+      guard values <= parser.maxValues else { throw fail("more than \(parser.maxValues) values") }
+      guard depth < parser.maxDepth else {
+        throw fail("nesting deeper than \(parser.maxDepth) levels")
+      }
+      index += 1
+    }
+
+    /// Steps past `byte` when it comes next (after white space).
+    mutating func take(_ byte: UInt8) -> Bool {
+      guard peek() == byte else { return false }
+      index += 1
+      return true
+    }
+
+    /// After a member or an element: steps past `,` (true) or the closing `closer` (false).
+    mutating func separator(closing closer: UInt8, in container: String) throws(Failure) -> Bool {
+      skipSpace()
+      guard index < count else { throw fail("unexpected end of input in \(container)") }
+      if bytes[index] == UInt8(ascii: ",") {
+        index += 1
+        return true
+      }
+      guard bytes[index] == closer else {
+        throw fail("expected ',' or '\(Character(Unicode.Scalar(closer)))'")
+      }
+      index += 1
+      return false
+    }
+
+    /// Reads `"key"` and the colon after it.
+    mutating func key() throws(Failure) -> String {
+      skipSpace()
+      return try parser.readKey(bytes, count, &index)
+    }
+
+    /// Nothing but white space is left.
+    mutating func end() throws(Failure) {
+      skipSpace()
+      guard index == count else { throw fail("unexpected data after the value") }
+    }
+
+    /// Reads one value whose containers open at nesting `depth` and deeper.
+    mutating func value(depth: Int) throws(Failure) -> JSONValue {
+      try parser.parseValue(bytes, count, &index, depth: depth, values: &values)
+    }
+  }
+
+  fileprivate func parseValue(
+    _ bytes: [UInt8],
+    _ count: Int,
+    _ index: inout Int,
+    depth: Int,
+    values: inout Int
+  ) throws(Failure) -> JSONValue {
     var stack: [Frame] = []
     var scratch = Scratch()
     /// For each open object, where its keys start on the scratch stack.
@@ -82,8 +187,6 @@ public struct JSONParser {
     }
 
     skipSpace()
-    var result: JSONValue?
-    var values = 0
     while true {
       // Read one value, or open a container.
       skipSpace()
@@ -93,7 +196,9 @@ public struct JSONParser {
       var value: JSONValue
       switch bytes[index] {
       case UInt8(ascii: "{"):
-        guard stack.count < maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        guard depth + stack.count < maxDepth else {
+          throw fail("nesting deeper than \(maxDepth) levels")
+        }
         index += 1
         skipSpace()
         if index < count, bytes[index] == UInt8(ascii: "}") {
@@ -105,7 +210,9 @@ public struct JSONParser {
           continue
         }
       case UInt8(ascii: "["):
-        guard stack.count < maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        guard depth + stack.count < maxDepth else {
+          throw fail("nesting deeper than \(maxDepth) levels")
+        }
         index += 1
         skipSpace()
         if index < count, bytes[index] == UInt8(ascii: "]") {
@@ -132,10 +239,7 @@ public struct JSONParser {
 
       // Attach it to the open container, closing containers as they end.
       while true {
-        guard let frame = stack.last else {
-          result = value
-          break
-        }
+        guard let frame = stack.last else { return value }
         skipSpace()
         switch frame {
         case .array(let start):
@@ -170,16 +274,16 @@ public struct JSONParser {
         }
         break
       }
-      if let result {
-        skipSpace()
-        guard index == count else { throw fail("unexpected data after the value") }
-        return result
-      }
     }
   }
 
   /// Reads `"key"` and the colon after it.
-  private func readKey(_ bytes: [UInt8], _ count: Int, _ index: inout Int) throws(Failure) -> String
+  fileprivate func readKey(
+    _ bytes: [UInt8],
+    _ count: Int,
+    _ index: inout Int
+  ) throws(Failure)
+    -> String
   {
     guard index < count, bytes[index] == UInt8(ascii: "\"") else {
       throw Failure(message: "expected a string key", offset: index)
