@@ -4,7 +4,35 @@
 struct DefinitionParts {
   /// The members of one node or edge object, by position in ``nodeMembers`` or
   /// ``edgeMembers``; `nil` when the element is not an object.
-  typealias Members = [JSONValue?]?
+  typealias Members = Slots?
+
+  /// Up to five member values, inline (no allocation per node or edge).
+  struct Slots {
+    private var values: (JSONValue?, JSONValue?, JSONValue?, JSONValue?, JSONValue?)
+
+    init() { values = (nil, nil, nil, nil, nil) }
+
+    subscript(position: Int) -> JSONValue? {
+      get {
+        switch position {
+        case 0: values.0
+        case 1: values.1
+        case 2: values.2
+        case 3: values.3
+        default: values.4
+        }
+      }
+      set {
+        switch position {
+        case 0: values.0 = newValue
+        case 1: values.1 = newValue
+        case 2: values.2 = newValue
+        case 3: values.3 = newValue
+        default: values.4 = newValue
+        }
+      }
+    }
+  }
 
   /// How `nodes` or `edges` was given.
   enum Elements {
@@ -42,7 +70,7 @@ struct DefinitionParts {
 
   private static func members(of value: JSONValue, _ names: [String]) -> Members {
     guard case .object(let fields) = value else { return nil }
-    var members = [JSONValue?](repeating: nil, count: names.count)
+    var members = Slots()
     for (key, value) in fields {
       if let position = names.firstIndex(of: key) { members[position] = value }
     }
@@ -114,7 +142,7 @@ struct DefinitionReader {
       return nil
     }
     try cursor.open(depth: 2)
-    var members = [JSONValue?](repeating: nil, count: names.count)
+    var members = DefinitionParts.Slots()
     if cursor.take(UInt8(ascii: "}")) { return members }
     repeat {
       let key = try cursor.key()

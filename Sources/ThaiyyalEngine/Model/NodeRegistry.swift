@@ -1,16 +1,33 @@
 /// One node type, declared once: its name, the typed data fields it reads (decoding fails on a
 /// value of another kind, as Go's unmarshal does), what it requires at load time, whether it
-/// changes the run's shared state, and its executor.
-struct NodeType: Sendable {
+/// changes the run's shared state, and its executor. A class: decoding looks a type up for every
+/// node, and a reference is one retain where a copy of the struct was several.
+final class NodeType: Sendable {
   let name: String
-  var fields: [String: NodeTypes.Kind] = [:]
-  var requires: Requirement?
+  let fields: [String: NodeTypes.Kind]
+  let requires: Requirement?
   /// Variables, the accumulator, the counter, context or the cache: such a node never runs
   /// alongside another (``BranchSafety``).
-  var changesSharedState = false
+  let changesSharedState: Bool
   /// Why a known type is refused at load time, if it is.
-  var refusal: String?
+  let refusal: String?
   let executor: any NodeExecutor
+
+  init(
+    name: String,
+    fields: [String: NodeTypes.Kind] = [:],
+    requires: Requirement? = nil,
+    changesSharedState: Bool = false,
+    refusal: String? = nil,
+    executor: any NodeExecutor
+  ) {
+    self.name = name
+    self.fields = fields
+    self.requires = requires
+    self.changesSharedState = changesSharedState
+    self.refusal = refusal
+    self.executor = executor
+  }
 }
 
 /// A load-time requirement on a node's data; ``unmet(in:)`` names what is missing as Go reports it.
