@@ -120,20 +120,23 @@ edges = [edge(nodes[i]["id"], nodes[i + 1]["id"]) for i in range(len(nodes) - 1)
 write("array-pipeline", nodes, edges)
 
 # 5. 50 expression nodes: chained arithmetic with pow, sqrt, min, max, round, % and node
-#    references, ternaries, string methods and array functions.
+#    references, ternaries, string methods and array functions; every one evaluates to the same
+#    value in both engines (the original reads some other forms differently, see
+#    docs/engine-compatibility.md).
 templates = [
     "pow(input, 2) % 97 + 1",
     "sqrt(input * 16) + round(input / 3)",
-    "max(input, node.e0, 10) - min(input, 5)",
+    "max(input, node.e0, 10)",
     "input > 50 ? input / 2 : input * 3",
     "round(input * 1.5) % 89 + node.e1",
-    "'Thaiyyal Engine'.toUpperCase().includes('ENGINE') ? input + 1 : input - 1",
+    "node.title.includes('fox') ? input + 1 : input - 1",
     "sum(node.seed.range) % 101 + input % 7",
-    "abs(input - 60) + floor(input / 4)",
-    "'a,b,c,d'.split(',').length + input",
+    "abs(input - 60) * 2",
+    "min(input, 500) + node.title.length",
     "input % 2 == 0 ? round(sqrt(input)) : pow(2, 3) + input % 13",
 ]
 nodes = [{"id": "seed", "type": "range", "data": {"start": 1, "end": 20}},
+         {"id": "title", "data": {"text": "the quick brown fox"}},
          {"id": "start", "data": {"value": 17}}]
 edges = []
 previous = "start"
@@ -142,6 +145,7 @@ for i in range(50):
     edges.append(edge(previous, f"e{i}"))
     previous = f"e{i}"
 edges.append(edge("seed", "e0"))
+edges.append(edge("title", "e0"))
 write("expressions", nodes, edges)
 
 # 6. 1,000 independent number -> operation (multiply) pairs, one join(all), sum(input.values).
