@@ -12,11 +12,16 @@ final class NodeType: Sendable {
   /// Why a known type is refused at load time, if it is.
   let refusal: String?
   let executor: any NodeExecutor
+  /// Every data key the type reads: its typed fields, what it requires, and the keys it reads
+  /// without a type check. `validate --strict` warns about any other key (but `label`, the
+  /// editor's name for a node).
+  let knownKeys: Set<String>
 
   init(
     name: String,
     fields: [String: NodeTypes.Kind] = [:],
     requires: Requirement? = nil,
+    reads: [String] = [],
     changesSharedState: Bool = false,
     refusal: String? = nil,
     executor: any NodeExecutor
@@ -27,6 +32,7 @@ final class NodeType: Sendable {
     self.changesSharedState = changesSharedState
     self.refusal = refusal
     self.executor = executor
+    knownKeys = Set(fields.keys).union(requires?.checks.map(\.key) ?? []).union(reads)
   }
 }
 
@@ -143,6 +149,7 @@ enum NodeRegistry {
       name: "condition",
       fields: ["condition": .string],
       requires: .field("condition"),
+      reads: ["true_path", "false_path"],
       executor: ConditionNode()
     ),
     NodeType(
@@ -161,6 +168,7 @@ enum NodeRegistry {
       name: "variable",
       fields: ["var_name": .string, "var_op": .string],
       requires: .all([.field("var_name"), .field("var_op")]),
+      reads: ["scope"],
       changesSharedState: true,
       executor: VariableNode()
     ),
@@ -180,6 +188,7 @@ enum NodeRegistry {
       name: "accumulator",
       fields: ["accum_op": .string],
       requires: .field("accum_op"),
+      reads: ["initial_value"],
       changesSharedState: true,
       executor: AccumulatorNode()
     ),
@@ -187,6 +196,7 @@ enum NodeRegistry {
       name: "counter",
       fields: ["counter_op": .string, "delta": .number],
       requires: .field("counter_op"),
+      reads: ["initial_value"],
       changesSharedState: true,
       executor: CounterNode()
     ),
@@ -205,20 +215,22 @@ enum NodeRegistry {
       name: "reduce",
       fields: ["expression": .string],
       requires: .field("expression"),
+      reads: ["initial_value"],
       executor: ReduceNode()
     ),
     NodeType(
       name: "find",
       fields: ["condition": .string],
       requires: .field("condition"),
+      reads: ["return_index"],
       executor: FindNode()
     ),
-    NodeType(name: "slice", executor: SliceNode()),
-    NodeType(name: "sort", executor: SortNode()),
-    NodeType(name: "unique", executor: UniqueNode()),
+    NodeType(name: "slice", reads: ["start", "end", "length"], executor: SliceNode()),
+    NodeType(name: "sort", reads: ["field", "order"], executor: SortNode()),
+    NodeType(name: "unique", reads: ["field"], executor: UniqueNode()),
     NodeType(name: "reverse", executor: ReverseNode()),
-    NodeType(name: "compact", executor: CompactNode()),
-    NodeType(name: "join", executor: JoinNode()),
+    NodeType(name: "compact", reads: ["remove_empty"], executor: CompactNode()),
+    NodeType(name: "join", reads: ["join_strategy"], executor: JoinNode()),
     NodeType(
       name: "split",
       fields: ["paths": .array],
@@ -238,18 +250,25 @@ enum NodeRegistry {
       requires: .field("condition"),
       executor: WhileLoopNode()
     ),
-    NodeType(name: "parse", executor: ParseNode()),
+    NodeType(name: "parse", reads: ["input_type"], executor: ParseNode()),
     NodeType(
       name: "format",
       fields: ["output_type": .string, "pretty_print": .bool],
       requires: .field("output_type"),
+      reads: ["include_headers", "delimiter"],
       executor: FormatNode()
     ),
-    NodeType(name: "delay", requires: .field("duration"), executor: DelayNode()),
+    NodeType(
+      name: "delay",
+      requires: .field("duration"),
+      reads: ["duration"],
+      executor: DelayNode()
+    ),
     NodeType(
       name: "cache",
       fields: ["cache_op": .string, "cache_key": .string],
       requires: .all([.field("cache_op"), .field("cache_key")]),
+      reads: ["ttl"],
       changesSharedState: true,
       executor: CacheNode()
     ),
@@ -257,6 +276,7 @@ enum NodeRegistry {
       name: "context_variable",
       fields: ["context_name": .string, "context_values": .array],
       requires: Self.contextValues,
+      reads: ["context_value"],
       changesSharedState: true,
       executor: ContextNode(constant: false)
     ),
@@ -264,15 +284,22 @@ enum NodeRegistry {
       name: "context_constant",
       fields: ["context_name": .string, "context_values": .array],
       requires: Self.contextValues,
+      reads: ["context_value"],
       changesSharedState: true,
       executor: ContextNode(constant: true)
     ),
     NodeType(
       name: "retry",
       fields: ["max_attempts": .number, "backoff_strategy": .string],
+      reads: ["retry_on_errors", "initial_delay", "max_delay", "multiplier"],
       executor: RetryNode()
     ),
-    NodeType(name: "try_catch", fields: ["continue_on_error": .bool], executor: TryCatchNode()),
+    NodeType(
+      name: "try_catch",
+      fields: ["continue_on_error": .bool],
+      reads: ["fallback_value", "error_output_path"],
+      executor: TryCatchNode()
+    ),
     NodeType(
       name: "timeout",
       fields: ["timeout": .string, "timeout_action": .string],
