@@ -31,7 +31,9 @@ struct RunCommand: AsyncParsableCommand {
   }
 }
 
-/// `thaiyyal validate FILE.json`: prints every problem of a definition; exits 1 when there is one.
+/// `thaiyyal validate FILE.json [--strict]`: prints every problem of a definition, and with
+/// `--strict` warnings about what is legal but almost surely a mistake; exits 1 only when there
+/// is a problem.
 struct ValidateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
@@ -39,12 +41,16 @@ struct ValidateCommand: AsyncParsableCommand {
   )
 
   @Argument(help: "The workflow definition (JSON).") var file: String
+  @Flag(help: "Also warn about what is legal but almost surely a mistake.") var strict = false
 
   func run() async throws {
     let definition = try readDefinitionFile(file)
     do {
       let workflow = try WorkflowDecoder().decode(definition)
       print("valid: \(workflow.nodes.count) nodes, \(workflow.edges.count) edges")
+      if strict {
+        for warning in WorkflowLinter.warnings(workflow) { print("warning: \(warning)") }
+      }
     } catch {
       for problem in error.problems { print("\(problem.field): \(problem.message)") }
       throw ExitCode(1)

@@ -286,12 +286,16 @@ struct WorkflowCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("file")], help: "Definition JSON file, or - for stdin.")
     var file: String
     @Option(help: "Output: text or json.") var output: OutputFormat = .text
+    @Flag(help: "Also warn about what is legal but almost surely a mistake.") var strict = false
 
     func run() async throws {
       let definition = try readDefinitionFile(file)
-      let response = try await server.call { client, options in
+      let response = try await server.call { [strict] client, options in
         try await client.workflows.validateWorkflow(
-          .with { $0.definitionJson = definition },
+          .with {
+            $0.definitionJson = definition
+            $0.strict = strict
+          },
           options: options
         )
       }
@@ -302,6 +306,9 @@ struct WorkflowCommand: AsyncParsableCommand {
           print("valid: \(response.nodeCount) nodes, \(response.edgeCount) edges")
         }
         for problem in response.problems { print("\(problem.field): \(problem.description_p)") }
+        for warning in response.warnings {
+          print("warning: \(warning.field): \(warning.description_p)")
+        }
       }
       if !response.valid { throw ExitCode(1) }
     }

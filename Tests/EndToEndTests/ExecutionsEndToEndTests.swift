@@ -278,6 +278,19 @@ struct ExecutionsEndToEndTests {
     let validated = try await thaiyyal(["workflow", "validate", "-f", bad])
     #expect(validated.status == 1)
     #expect(validated.output.contains("nodes[a].type"))
+    // Strict validation, on the server and offline: warnings, and still valid (exit 0).
+    let doubtful = directory.path + "/doubtful.json"
+    try #"{"nodes": [{"id": "a", "data": {"value": 1, "valeu": 2}}]}"#.write(
+      toFile: doubtful,
+      atomically: true,
+      encoding: .utf8
+    )
+    let onServer = try await thaiyyal(["workflow", "validate", "--strict", "-f", doubtful])
+    let offline = try await BinaryTests.run(["validate", "--strict", doubtful])
+    for warned in [onServer, offline] {
+      #expect(warned.status == 0, "\(warned.error)")
+      #expect(warned.output.contains("warning: nodes[a].data.valeu"), "\(warned.output)")
+    }
     let refused = try await thaiyyal(["workflow", "create", "-f", bad])
     #expect(refused.status == 1)
     #expect(refused.error.hasPrefix("INVALID_ARGUMENT:"))

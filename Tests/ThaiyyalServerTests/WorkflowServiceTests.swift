@@ -163,6 +163,28 @@ struct WorkflowServiceTests {
         .with { $0.definitionJson = Definitions.sum }
       )
       #expect(good.valid && good.nodeCount == 3 && good.edgeCount == 2 && good.problems.isEmpty)
+
+      // Strict: warnings on request only, and a definition with warnings stays valid.
+      let doubtful = """
+        {"nodes": [{"id": "a", "data": {"value": 1, "colour": "red"}}, {"id": "e", "data": {"expression": "node.ghost"}}],
+         "edges": [{"source": "a", "target": "e"}]}
+        """
+      let lenient = try await viewer.workflows.validateWorkflow(
+        .with { $0.definitionJson = doubtful }
+      )
+      #expect(lenient.valid && lenient.warnings.isEmpty)
+      let strict = try await viewer.workflows.validateWorkflow(
+        .with {
+          $0.definitionJson = doubtful
+          $0.strict = true
+        }
+      )
+      #expect(strict.valid && strict.problems.isEmpty)
+      #expect(
+        strict.warnings.map(\.field) == ["nodes[a].data.colour", "nodes[e].data"],
+        "\(strict.warnings)"
+      )
+      #expect(try await fixture.createWorkflow(definition: doubtful).latestVersion == 1)
     }
   }
 

@@ -521,6 +521,9 @@ public nonisolated struct Thaiyyal_V1_ValidateWorkflowRequest: Sendable {
 
   public var definitionJson: String = String()
 
+  /// Also warn about what is legal but almost surely a mistake (see `warnings`).
+  public var strict: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -539,6 +542,11 @@ public nonisolated struct Thaiyyal_V1_ValidateWorkflowResponse: Sendable {
   public var nodeCount: Int32 = 0
 
   public var edgeCount: Int32 = 0
+
+  /// With `strict`, for a valid definition: a field the node type does not read, an expression
+  /// naming a node that does not exist or does not run before it, a duration that will not parse,
+  /// a node that can never run. Warnings never make a definition invalid or change how it runs.
+  public var warnings: [Google_Rpc_BadRequest.FieldViolation] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1339,7 +1347,7 @@ nonisolated extension Thaiyyal_V1_UnpublishWorkflowRequest: SwiftProtobuf.Messag
 
 nonisolated extension Thaiyyal_V1_ValidateWorkflowRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ValidateWorkflowRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}definition_json\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}definition_json\0\u{1}strict\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1348,6 +1356,7 @@ nonisolated extension Thaiyyal_V1_ValidateWorkflowRequest: SwiftProtobuf.Message
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.definitionJson) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.strict) }()
       default: break
       }
     }
@@ -1357,11 +1366,15 @@ nonisolated extension Thaiyyal_V1_ValidateWorkflowRequest: SwiftProtobuf.Message
     if !self.definitionJson.isEmpty {
       try visitor.visitSingularStringField(value: self.definitionJson, fieldNumber: 1)
     }
+    if self.strict != false {
+      try visitor.visitSingularBoolField(value: self.strict, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Thaiyyal_V1_ValidateWorkflowRequest, rhs: Thaiyyal_V1_ValidateWorkflowRequest) -> Bool {
     if lhs.definitionJson != rhs.definitionJson {return false}
+    if lhs.strict != rhs.strict {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1369,7 +1382,7 @@ nonisolated extension Thaiyyal_V1_ValidateWorkflowRequest: SwiftProtobuf.Message
 
 nonisolated extension Thaiyyal_V1_ValidateWorkflowResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ValidateWorkflowResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}valid\0\u{1}problems\0\u{3}node_count\0\u{3}edge_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}valid\0\u{1}problems\0\u{3}node_count\0\u{3}edge_count\0\u{1}warnings\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1381,6 +1394,7 @@ nonisolated extension Thaiyyal_V1_ValidateWorkflowResponse: SwiftProtobuf.Messag
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.problems) }()
       case 3: try { try decoder.decodeSingularInt32Field(value: &self.nodeCount) }()
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.edgeCount) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.warnings) }()
       default: break
       }
     }
@@ -1399,6 +1413,9 @@ nonisolated extension Thaiyyal_V1_ValidateWorkflowResponse: SwiftProtobuf.Messag
     if self.edgeCount != 0 {
       try visitor.visitSingularInt32Field(value: self.edgeCount, fieldNumber: 4)
     }
+    if !self.warnings.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.warnings, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1407,6 +1424,7 @@ nonisolated extension Thaiyyal_V1_ValidateWorkflowResponse: SwiftProtobuf.Messag
     if lhs.problems != rhs.problems {return false}
     if lhs.nodeCount != rhs.nodeCount {return false}
     if lhs.edgeCount != rhs.edgeCount {return false}
+    if lhs.warnings != rhs.warnings {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

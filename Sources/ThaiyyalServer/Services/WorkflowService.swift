@@ -199,6 +199,14 @@ struct WorkflowService: Thaiyyal_V1_WorkflowService.ServiceProtocol {
       response.valid = true
       response.nodeCount = Int32(workflow.nodes.count)
       response.edgeCount = Int32(workflow.edges.count)
+      if request.strict {
+        response.warnings = WorkflowLinter.warnings(workflow).map { warning in
+          .with {
+            $0.field = warning.field
+            $0.description_p = warning.message
+          }
+        }
+      }
     case .failure(let failure):
       response.problems = failure.problems.map { problem in
         .with {
