@@ -55,7 +55,8 @@ public enum WorkflowLinter {
       let text: String
       switch data[key] {
       case .string(let given)?: text = given
-      case .number(let given)? where node.type == "delay": text = String(Int64(exactly: given) ?? -1)
+      case .number(let given)? where node.type == "delay":
+        text = String(Int64(exactly: given) ?? -1)
       default: return nil
       }
       guard GoDuration.parseOrMilliseconds(text) == nil else { return nil }
@@ -181,7 +182,8 @@ public enum WorkflowLinter {
         warnings.append(
           ValidationProblem(
             field: "edges[\(e)]",
-            message: "edge \(edge.source) → \(edge.target) has an empty sourceHandle, which is never followed"
+            message:
+              "edge \(edge.source) → \(edge.target) has an empty sourceHandle, which is never followed"
           )
         )
       } else if let possible = handles(of: source), !possible.contains(handle) {
