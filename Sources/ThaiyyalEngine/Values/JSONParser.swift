@@ -37,14 +37,14 @@ public struct JSONParser {
   /// A container being filled. Its elements collect on a stack shared by all open containers
   /// (``Scratch``), from `start`, and become the container, at its full size, when it closes: no
   /// allocation per container but the container itself.
-  private enum Frame {
+  fileprivate enum Frame {
     case array(start: Int)
     /// `key` is the key of the member being read.
     case object(start: Int, key: String)
   }
 
   /// The elements of the open containers, innermost last.
-  private struct Scratch {
+  fileprivate struct Scratch {
     var items: [JSONValue] = []
     var keys: [String] = []
 
@@ -84,6 +84,9 @@ public struct JSONParser {
     var index = 0
     /// Values read so far, containers included.
     var values = 0
+    /// The parser's stacks, kept from one value to the next so that reading many small values
+    /// (a workflow's nodes) does not allocate them each time.
+    fileprivate var buffers = Buffers()
 
     init(parser: JSONParser, bytes: [UInt8], count: Int) {
       self.parser = parser
@@ -162,8 +165,16 @@ public struct JSONParser {
 
     /// Reads one value whose containers open at nesting `depth` and deeper.
     mutating func value(depth: Int) throws(Failure) -> JSONValue {
-      try parser.parseValue(bytes, count, &index, depth: depth, values: &values)
+      try parser.parseValue(bytes, count, &index, depth: depth, values: &values, &buffers)
     }
+  }
+
+  /// The stacks ``parseValue(_:_:_:depth:values:_:)`` works on.
+  fileprivate struct Buffers {
+    var stack: [Frame] = []
+    var scratch = Scratch()
+    /// For each open object, where its keys start on the scratch stack.
+    var keyStarts: [Int] = []
   }
 
   fileprivate func parseValue(
@@ -171,12 +182,20 @@ public struct JSONParser {
     _ count: Int,
     _ index: inout Int,
     depth: Int,
-    values: inout Int
+    values: inout Int,
+    _ buffers: inout Buffers
   ) throws(Failure) -> JSONValue {
-    var stack: [Frame] = []
-    var scratch = Scratch()
-    /// For each open object, where its keys start on the scratch stack.
-    var keyStarts: [Int] = []
+    // Taken out of `buffers` (so they are uniquely referenced and grow in place), and put back,
+    // emptied, for the next value.
+    var (stack, scratch, keyStarts) = (buffers.stack, buffers.scratch, buffers.keyStarts)
+    buffers = Buffers()
+    defer {
+      stack.removeAll(keepingCapacity: true)
+      scratch.items.removeAll(keepingCapacity: true)
+      scratch.keys.removeAll(keepingCapacity: true)
+      keyStarts.removeAll(keepingCapacity: true)
+      buffers = Buffers(stack: stack, scratch: scratch, keyStarts: keyStarts)
+    }
     func fail(_ message: String) -> Failure { Failure(message: message, offset: index) }
     func skipSpace() {
       while index < count,
