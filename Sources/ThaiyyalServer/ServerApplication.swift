@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import NIOCore
 public import ServiceLifecycle
 import ThaiyyalCore
 import ThaiyyalProto
@@ -69,7 +70,7 @@ public final class ServerApplication: Service, Sendable {
     self.configuration = configuration
     self.logger = logger
     try DataDirectory.prepare(configuration.dataDirectory, logger: logger)
-    let store = try await Self.openStore(configuration, logger: logger)
+    let store = MeasuredPersistence(try await Self.openStore(configuration, logger: logger))
     self.store = store
     // Half the cores at most hash passwords: a login flood leaves the rest to serving.
     let blocking = BlockingWork(
@@ -195,6 +196,38 @@ public final class ServerApplication: Service, Sendable {
     await scheduler.shutdown(grace: grace)
   }
 
+  /// Where the observability endpoint listens, once it does (with `observabilityAddress` set).
+  public func observabilityAddress() async throws -> SocketAddress {
+    try await observabilityListening.value
+  }
+
+  private let observabilityListening = OneShot<SocketAddress>()
+
+  /// What the observability endpoint answers.
+  var observabilityRoutes: ObservabilityRoutes {
+    let (store, health) = (self.store, self.health)
+    return ObservabilityRoutes(
+      exposition: MetricsExposition(
+        registry: configuration.metricsRegistry,
+        store: store,
+        plans: configuration.plans,
+        clock: configuration.clock,
+        scheduler: scheduler
+      ),
+      unready: {
+        var reasons: [String] = []
+        if health.isDraining { reasons.append("draining") }
+        do {
+          // A point read: the database answers, with the server's own role and schema.
+          _ = try await store.read { tx in try tx.tenants.find(id: TenantID("readiness-probe")) }
+        } catch {
+          reasons.append("database unreachable")
+        }
+        return reasons
+      }
+    )
+  }
+
   /// The addresses the server listens on, once it does.
   ///
   /// - Throws: The start-up error when the server could not listen.
@@ -244,8 +277,22 @@ public final class ServerApplication: Service, Sendable {
         )
       )
     }
+    var observability: [any Service] = []
+    if let address = configuration.observabilityAddress,
+      let (host, port) = ServerConfiguration.splitHostPort(address)
+    {
+      observability.append(
+        ObservabilityServer(
+          host: host,
+          port: port,
+          routes: observabilityRoutes,
+          logger: logger,
+          listening: observabilityListening
+        )
+      )
+    }
     let parts = ServiceGroup(
-      services: leaseUpkeep + [
+      services: observability + leaseUpkeep + [
         ExecutionWorkers(
           scheduler: scheduler,
           runner: runner,

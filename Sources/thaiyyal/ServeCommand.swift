@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import ThaiyyalServer
 import UnixSignals
@@ -42,6 +44,12 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Log format: auto (text on a terminal, else JSON), json or text.")
   var logFormat: String?
 
+  @Option(
+    help:
+      "Serve /metrics, /healthz and /readyz over HTTP at HOST:PORT, e.g. 127.0.0.1:9464 (off by default; no authentication: keep it local)."
+  )
+  var http: String?
+
   func validate() throws {
     if socket != nil && userSocket {
       throw ValidationError("use either --socket or --user-socket, not both")
@@ -71,8 +79,13 @@ struct ServeCommand: AsyncParsableCommand {
       flags["THAIYYAL_DATABASE_URL"] = databaseURL
       flags["THAIYYAL_LOG_LEVEL"] = logLevel
       flags["THAIYYAL_LOG_FORMAT"] = logFormat
+      flags["THAIYYAL_HTTP"] = http
       try loaded.apply(environment: flags)
       try loaded.validate()
+      // The process's metrics go to one Prometheus registry, which /metrics renders.
+      let registry = PrometheusCollectorRegistry()
+      MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+      loaded.metricsRegistry = registry
       configuration = loaded
     } catch {
       printError("error: \(error)")

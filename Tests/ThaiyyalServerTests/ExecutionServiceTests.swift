@@ -501,7 +501,7 @@ struct ExecutionRetentionTests {
       #expect(after < before, "storage went from \(before) to \(after)")
       #expect(try await server.application.pruneExpiredExecutions() == 0)
       // SQLite hands freed pages back itself (PostgreSQL's autovacuum does on its own).
-      if let sqlite = server.application.store as? SQLiteStore {
+      if let sqlite = (server.application.store as? MeasuredPersistence)?.base as? SQLiteStore {
         let pages = try await sqlite.pageCounts()
         #expect(pages.autoVacuum == 2, "a new database uses incremental auto-vacuum")
       } else {

@@ -22,17 +22,20 @@ struct ObserveMetricsTests {
     }
     let ok = try metrics.expectCounter(
       "thaiyyal_rpc_requests_total",
-      [("method", "thaiyyal.v1.Health/Check"), ("code", "OK")]
+      [("service", "thaiyyal.v1.Health"), ("method", "thaiyyal.v1.Health/Check"), ("code", "OK")]
     )
     #expect(ok.totalValue == 2)
     let notFound = try metrics.expectCounter(
       "thaiyyal_rpc_requests_total",
-      [("method", "thaiyyal.v1.TenantService/GetTenant"), ("code", "NOT_FOUND")]
+      [
+        ("service", "thaiyyal.v1.TenantService"), ("method", "thaiyyal.v1.TenantService/GetTenant"),
+        ("code", "NOT_FOUND"),
+      ]
     )
     #expect(notFound.totalValue == 1)
     let timer = try metrics.expectTimer(
       "thaiyyal_rpc_duration_seconds",
-      [("method", "thaiyyal.v1.Health/Check")]
+      [("service", "thaiyyal.v1.Health"), ("method", "thaiyyal.v1.Health/Check")]
     )
     #expect(timer.values.count == 2)
     #expect(timer.values.allSatisfy { $0 > 0 })

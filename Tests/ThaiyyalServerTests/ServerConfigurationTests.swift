@@ -83,6 +83,22 @@ struct ServerConfigurationTests {
     #expect(loaded.passwordHashCost == defaults.passwordHashCost)
   }
 
+  @Test("the observability endpoint: off by default; set by the file, the environment or --http")
+  func observabilityAddress() throws {
+    #expect(ServerConfiguration().observabilityAddress == nil)
+    var configuration = ServerConfiguration()
+    try configuration.apply(yaml: "observability:\n  http: 127.0.0.1:9464\n", source: "test")
+    #expect(configuration.observabilityAddress == "127.0.0.1:9464")
+    try configuration.apply(environment: ["THAIYYAL_HTTP": "[::1]:0"])
+    #expect(configuration.observabilityAddress == "[::1]:0")
+    #expect(ServerConfiguration.splitHostPort("[::1]:0")! == ("::1", 0))
+    for bad in ["9464", "localhost:", ":9464", "host:99999"] {
+      #expect(throws: ConfigurationError.self) {
+        try configuration.apply(environment: ["THAIYYAL_HTTP": bad])
+      }
+    }
+  }
+
   @Test("plan limits, security settings and the sync mode are configurable")
   func plansAndSecurity() throws {
     var configuration = ServerConfiguration()

@@ -48,6 +48,7 @@ extension ServerConfiguration {
       path: "",
       allowed: [
         "data_dir", "listen", "limits", "log", "database", "security", "plans", "executions",
+        "observability",
       ]
     ) {
       key,
@@ -186,6 +187,13 @@ extension ServerConfiguration {
             plans.limits[plan, default: PlanLimits()][keyPath: names[key]!] = Int64(number)
           }
         }
+      case "observability":
+        try reader.section(value, path: "observability.", allowed: ["http"]) { _, value in
+          observabilityAddress = try Self.parseHTTPAddress(
+            try reader.string(value, "observability.http"),
+            source: "\(source): observability.http"
+          )
+        }
       default:
         try reader.section(value, path: "log.", allowed: ["level", "format"]) { key, value in
           let text = try reader.string(value, "log.\(key)")
@@ -218,9 +226,30 @@ extension ServerConfiguration {
       logLevel = try Self.parseLogLevel(value, source: "THAIYYAL_LOG_LEVEL")
     }
     if let value = environment["THAIYYAL_JWT_SECRET"], !value.isEmpty { jwtSecret = value }
+    if let value = environment["THAIYYAL_HTTP"], !value.isEmpty {
+      observabilityAddress = try Self.parseHTTPAddress(value, source: "THAIYYAL_HTTP")
+    }
     if let value = environment["THAIYYAL_LOG_FORMAT"], !value.isEmpty {
       logFormat = try Self.parseLogFormat(value, source: "THAIYYAL_LOG_FORMAT")
     }
+  }
+
+  /// `HOST:PORT` for the observability endpoint (an IPv6 host in brackets).
+  static func parseHTTPAddress(_ text: String, source: String) throws -> String {
+    guard let (_, port) = splitHostPort(text), (0 ... 65535).contains(port) else {
+      throw ConfigurationError("\(source): expected HOST:PORT, e.g. 127.0.0.1:9464")
+    }
+    return text
+  }
+
+  /// The host and port of `HOST:PORT` (`[::1]:9464` for IPv6).
+  public static func splitHostPort(_ text: String) -> (host: String, port: Int)? {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...])
+    else { return nil }
+    var host = String(text[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard !host.isEmpty else { return nil }
+    return (host, port)
   }
 
   /// A PostgreSQL URL; the error never repeats the URL, which may hold a password.

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import Prometheus
 public import ThaiyyalCore
 public import ThaiyyalStore
 public import ThaiyyalTransport
@@ -89,6 +90,13 @@ public struct ServerConfiguration: Sendable {
   public var logLevel: Logger.Level = .info
   /// `json` (one object a line), `text`, or `auto` (text on a terminal, else JSON).
   public var logFormat: LogFormat = .auto
+  /// `HOST:PORT` of the operator's HTTP endpoint (`/metrics`, `/healthz`, `/readyz`); off when
+  /// `nil`. Port 0 picks a free one.
+  public var observabilityAddress: String?
+  /// Where the process's swift-metrics go (set by `thaiyyal serve`, which bootstraps the metrics
+  /// system with it); `/metrics` renders it. Without one, `/metrics` has only what is read at
+  /// scrape time.
+  public var metricsRegistry: PrometheusCollectorRegistry?
 
   public enum LogFormat: String, Sendable, CaseIterable {
     case auto, json, text

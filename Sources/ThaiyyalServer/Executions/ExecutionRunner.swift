@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import ThaiyyalCore
 import ThaiyyalEngine
 import ThaiyyalStore
@@ -197,7 +198,7 @@ struct ExecutionRunner: Sendable {
   )
     async throws
   {
-    try await store.writeEvenIfCancelled { tx in
+    let recorded = try await store.writeEvenIfCancelled { tx -> Bool in
       let scoped = try tx.scoped(scope)
       var outcome = outcome
       if let result = outcome.result {
@@ -212,10 +213,17 @@ struct ExecutionRunner: Sendable {
           outcome.nodeRuns = nil
         }
       }
-      guard try scoped.executions.finish(id: id, outcome), let cancelledBy else { return }
-      try scoped.audit.append(
-        cancelledBy.entry(tenant: scoped.tenantID, .executionCancelled, resourceID: id.rawValue)
-      )
+      guard try scoped.executions.finish(id: id, outcome) else { return false }
+      if let cancelledBy {
+        try scoped.audit.append(
+          cancelledBy.entry(tenant: scoped.tenantID, .executionCancelled, resourceID: id.rawValue)
+        )
+      }
+      return true
+    }
+    if recorded {
+      Counter(label: "thaiyyal_executions_total", dimensions: [("status", outcome.status.rawValue)])
+        .increment()
     }
   }
 

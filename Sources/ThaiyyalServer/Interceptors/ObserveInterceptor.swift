@@ -63,11 +63,13 @@ final class CallMetrics: Sendable {
       let handle = (
         Counter(
           label: "thaiyyal_rpc_requests_total",
-          dimensions: [("method", method.fullName), ("code", "\(code)")]
+          dimensions: [
+            ("service", method.service), ("method", method.fullName), ("code", "\(code)"),
+          ]
         ),
         Metrics.Timer(
           label: "thaiyyal_rpc_duration_seconds",
-          dimensions: [("method", method.fullName)]
+          dimensions: [("service", method.service), ("method", method.fullName)]
         )
       )
       handles[key] = handle

@@ -17,6 +17,8 @@ enum CrossTenantAccess {
     case executionSharing
     /// Finished runs past the plan's retention are deleted.
     case executionRetention
+    /// Each tenant's quota usage is read for the operator's metrics.
+    case metrics
     /// A refused call is recorded in the log of the tenant it was aimed at.
     case refusedCallAudit
   }

@@ -18,6 +18,9 @@ final class HealthService: Thaiyyal_V1_Health.ServiceProtocol {
     draining.store(true, ordering: .relaxed)
   }
 
+  /// Whether ``beginDraining()`` was called.
+  var isDraining: Bool { draining.load(ordering: .relaxed) }
+
   func check(
     request: Thaiyyal_V1_CheckRequest,
     context: ServerContext

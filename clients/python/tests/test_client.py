@@ -15,6 +15,10 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from thaiyyal_client import Client, ConnectionFailed, RPCError, common_pb2, execution_pb2, health_pb2, workflow_pb2
 
@@ -44,9 +48,11 @@ class ServerTestCase(unittest.TestCase):
         cls.directory = tempfile.mkdtemp(prefix="thy-py-", dir="/tmp")
         cls.socket_path = os.path.join(cls.directory, "s.sock")
         cls.port = free_port()
+        cls.http_port = free_port()
         cls.server = subprocess.Popen(
             [BINARY, "serve", "--data-dir", os.path.join(cls.directory, "data"),
-             "--socket", cls.socket_path, "--tcp", f"127.0.0.1:{cls.port}", "--log-format", "json"],
+             "--socket", cls.socket_path, "--tcp", f"127.0.0.1:{cls.port}", "--log-format", "json",
+             "--http", f"127.0.0.1:{cls.http_port}"],
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 20
@@ -179,6 +185,69 @@ class ClientTests(ServerTestCase):
         with self.assertRaises(ConnectionFailed) as failed:
             client.health.check()
         self.assertEqual(failed.exception.code_name, "UNAVAILABLE")
+
+
+class ObservabilityTests(ServerTestCase):
+    """The operator's HTTP endpoint, scraped and parsed as Prometheus does."""
+
+    def get(self, path, method="GET"):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def scrape(self):
+        """Every sample, by (name, frozen labels)."""
+        status, text = self.get("/metrics")
+        self.assertEqual(status, 200)
+        samples = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+        return samples
+
+    @staticmethod
+    def value(samples, name, **labels):
+        return samples.get((name, frozenset(labels.items())), 0)
+
+    def test_health_and_readiness(self):
+        self.assertEqual(self.get("/healthz"), (200, "ok\n"))
+        self.assertEqual(self.get("/readyz"), (200, "ready\n"))
+        self.assertEqual(self.get("/nowhere")[0], 404)
+        self.assertEqual(self.get("/metrics", method="POST")[0], 405)
+
+    def test_numbers_move_when_calls_are_made(self):
+        owner = self.make_tenant("metrics-co")
+        flow = owner.workflows.create_workflow(name="times", definition_json=SUM)
+        before = self.scrape()
+        checks = dict(service="thaiyyal.v1.Health", method="thaiyyal.v1.Health/Check", code="OK")
+        for _ in range(3):
+            owner.health.check()
+        owner.executions.execute_workflow(workflow_id=flow.id, input_json='{"x": 2}')
+        after = self.scrape()
+
+        self.assertEqual(
+            self.value(after, "thaiyyal_rpc_requests_total", **checks)
+            - self.value(before, "thaiyyal_rpc_requests_total", **checks), 3)
+        timing = dict(service="thaiyyal.v1.Health", method="thaiyyal.v1.Health/Check")
+        self.assertGreaterEqual(
+            self.value(after, "thaiyyal_rpc_duration_seconds_count", **timing)
+            - self.value(before, "thaiyyal_rpc_duration_seconds_count", **timing), 3)
+        self.assertEqual(
+            self.value(after, "thaiyyal_executions_total", status="completed")
+            - self.value(before, "thaiyyal_executions_total", status="completed"), 1)
+        self.assertGreater(
+            self.value(after, "thaiyyal_db_transaction_seconds_count", kind="write"),
+            self.value(before, "thaiyyal_db_transaction_seconds_count", kind="write"))
+        # Per-tenant usage, read from the database at scrape time.
+        self.assertEqual(self.value(after, "thaiyyal_tenant_workflows_used", tenant="metrics-co"), 1)
+        self.assertGreaterEqual(
+            self.value(after, "thaiyyal_tenant_executions_per_day_used", tenant="metrics-co"), 1)
+        self.assertEqual(
+            self.value(after, "thaiyyal_tenant_workflows_headroom", tenant="metrics-co"), 10 - 1)
+        self.assertIn(("thaiyyal_executions_queued", frozenset()), after)
 
 
 class GeneratedCodeTests(unittest.TestCase):
