@@ -14,7 +14,8 @@ struct Thaiyyal: AsyncParsableCommand {
       WhoAmICommand.self,
       TenantCommand.self, UserCommand.self, WorkflowCommand.self, ExecCommand.self,
       AuditCommand.self, TokenCommand.self,
-      MigrateCommand.self, RunCommand.self, ValidateCommand.self,
+      MigrateCommand.self, BackupCommand.self, RestoreCommand.self, RunCommand.self,
+      ValidateCommand.self,
       BenchCommand.self,
     ]
   )
