@@ -70,7 +70,8 @@ public enum SQLiteBackup {
       guard pending.isEmpty else {
         throw StoreError.cannotOpen(
           path: path,
-          reason: "not a complete Thaiyyal database: migrations \(pending.joined(separator: ", ")) missing"
+          reason:
+            "not a complete Thaiyyal database: migrations \(pending.joined(separator: ", ")) missing"
         )
       }
       func count(_ table: String) throws -> Int64 {
