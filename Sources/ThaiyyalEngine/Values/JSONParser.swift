@@ -163,9 +163,28 @@ public struct JSONParser {
       guard index == count else { throw fail("unexpected data after the value") }
     }
 
-    /// Reads one value whose containers open at nesting `depth` and deeper.
+    /// Reads one value whose containers open at nesting `depth` and deeper. A string or a number
+    /// (most of a workflow's members) is read directly.
     mutating func value(depth: Int) throws(Failure) -> JSONValue {
-      try parser.parseValue(bytes, count, &index, depth: depth, values: &values, &buffers)
+      skipSpace()
+      if index < count {
+        let byte = bytes[index]
+        if byte == UInt8(ascii: "\"") {
+          values += 1
+          guard values <= parser.maxValues else {
+            throw fail("more than \(parser.maxValues) values")
+          }
+          return .string(try parser.readString(bytes, count, &index))
+        }
+        if byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39) {
+          values += 1
+          guard values <= parser.maxValues else {
+            throw fail("more than \(parser.maxValues) values")
+          }
+          return .number(try parser.readNumber(bytes, count, &index))
+        }
+      }
+      return try parser.parseValue(bytes, count, &index, depth: depth, values: &values, &buffers)
     }
   }
 
@@ -336,7 +355,7 @@ public struct JSONParser {
     index += length
   }
 
-  private func readNumber(
+  fileprivate func readNumber(
     _ bytes: [UInt8],
     _ count: Int,
     _ index: inout Int
@@ -384,7 +403,7 @@ public struct JSONParser {
     return value
   }
 
-  private func readString(
+  fileprivate func readString(
     _ bytes: [UInt8],
     _ count: Int,
     _ index: inout Int
