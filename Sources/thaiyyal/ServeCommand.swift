@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Log format: auto (text on a terminal, else JSON), json or text.")
   var logFormat: String?
 
+  @Option(help: "Write the log to this file (reopened on SIGHUP) instead of standard error.")
+  var logOutput: String?
+
   @Option(
     help:
       "Serve /metrics, /healthz and /readyz over HTTP at HOST:PORT, e.g. 127.0.0.1:9464 (off by default; no authentication: keep it local)."
@@ -80,6 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
       flags["THAIYYAL_LOG_LEVEL"] = logLevel
       flags["THAIYYAL_LOG_FORMAT"] = logFormat
       flags["THAIYYAL_HTTP"] = http
+      flags["THAIYYAL_LOG_OUTPUT"] = logOutput
       try loaded.apply(environment: flags)
       try loaded.validate()
       // The process's metrics go to one Prometheus registry, which /metrics renders.
@@ -92,8 +96,19 @@ struct ServeCommand: AsyncParsableCommand {
       throw ExitCode(2)
     }
 
-    LoggingSystem.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
+    let sink: LogSink
+    do {
+      sink = try LogSink(path: configuration.logOutput, level: configuration.logLevel)
+    } catch {
+      printError("error: \(error)")
+      throw ExitCode(2)
+    }
+    LoggingSystem.bootstrap(format: configuration.logFormat, sink: sink)
     let logger = Logger(label: "thaiyyal")
+    let reloads = Task { [config] in
+      await Self.reloadOnHangup(sink: sink, config: config, logger: logger)
+    }
+    defer { reloads.cancel() }
     let application: ServerApplication
     do {
       application = try await ServerApplication(configuration: configuration, logger: logger)
@@ -119,15 +134,34 @@ struct ServeCommand: AsyncParsableCommand {
   }
 }
 
+extension ServeCommand {
+  /// On SIGHUP: reopens the log file (after logrotate moved it) and applies the configuration
+  /// file's log level again, so the level can change without a restart.
+  static func reloadOnHangup(sink: LogSink, config: String?, logger: Logger) async {
+    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+      do {
+        try sink.reopen()
+        if let config {
+          let reloaded = try ServerConfiguration.load(
+            file: config,
+            environment: ProcessInfo.processInfo.environment
+          )
+          sink.level = reloaded.logLevel
+        }
+        logger.notice("reloaded on SIGHUP", metadata: ["log_level": "\(sink.level)"])
+      } catch {
+        logger.error("reload on SIGHUP failed", metadata: ["error": "\(error)"])
+      }
+    }
+  }
+}
+
 extension LoggingSystem {
   /// Installs the process's log handler: JSON lines for collectors, text on a terminal.
-  static func bootstrap(format: ServerConfiguration.LogFormat, level: Logger.Level) {
-    let json = format == .json || (format == .auto && isatty(STDERR_FILENO) == 0)
-    bootstrap { label in
-      var handler: any LogHandler =
-        json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-      handler.logLevel = level
-      return handler
+  static func bootstrap(format: ServerConfiguration.LogFormat, sink: LogSink) {
+    let json = format == .json || (format == .auto && !sink.isTerminal)
+    bootstrap { label -> any LogHandler in
+      json ? JSONLogHandler(label: label, sink: sink) : TextLogHandler(label: label, sink: sink)
     }
   }
 }

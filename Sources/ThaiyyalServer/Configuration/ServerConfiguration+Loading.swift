@@ -188,11 +188,21 @@ extension ServerConfiguration {
           }
         }
       case "observability":
-        try reader.section(value, path: "observability.", allowed: ["http"]) { _, value in
-          observabilityAddress = try Self.parseHTTPAddress(
-            try reader.string(value, "observability.http"),
-            source: "\(source): observability.http"
-          )
+        try reader.section(value, path: "observability.", allowed: ["http", "logging"]) {
+          key,
+          value in
+          if key == "http" {
+            observabilityAddress = try Self.parseHTTPAddress(
+              try reader.string(value, "observability.http"),
+              source: "\(source): observability.http"
+            )
+            return
+          }
+          try reader.section(value, path: "observability.logging.", allowed: ["output"]) {
+            _,
+            value in
+            logOutput = Self.logOutput(try reader.string(value, "observability.logging.output"))
+          }
         }
       default:
         try reader.section(value, path: "log.", allowed: ["level", "format"]) { key, value in
@@ -226,12 +236,20 @@ extension ServerConfiguration {
       logLevel = try Self.parseLogLevel(value, source: "THAIYYAL_LOG_LEVEL")
     }
     if let value = environment["THAIYYAL_JWT_SECRET"], !value.isEmpty { jwtSecret = value }
+    if let value = environment["THAIYYAL_LOG_OUTPUT"], !value.isEmpty {
+      logOutput = Self.logOutput(value)
+    }
     if let value = environment["THAIYYAL_HTTP"], !value.isEmpty {
       observabilityAddress = try Self.parseHTTPAddress(value, source: "THAIYYAL_HTTP")
     }
     if let value = environment["THAIYYAL_LOG_FORMAT"], !value.isEmpty {
       logFormat = try Self.parseLogFormat(value, source: "THAIYYAL_LOG_FORMAT")
     }
+  }
+
+  /// A log file path; `stderr` (or `-`) is standard error.
+  static func logOutput(_ text: String) -> String? {
+    text == "stderr" || text == "-" ? nil : text
   }
 
   /// `HOST:PORT` for the observability endpoint (an IPv6 host in brackets).

@@ -90,6 +90,9 @@ public struct ServerConfiguration: Sendable {
   public var logLevel: Logger.Level = .info
   /// `json` (one object a line), `text`, or `auto` (text on a terminal, else JSON).
   public var logFormat: LogFormat = .auto
+  /// The log file (`observability.logging.output`); standard error when `nil` or `stderr`. The
+  /// server reopens it on SIGHUP, so logrotate can move it away.
+  public var logOutput: String?
   /// `HOST:PORT` of the operator's HTTP endpoint (`/metrics`, `/healthz`, `/readyz`); off when
   /// `nil`. Port 0 picks a free one.
   public var observabilityAddress: String?

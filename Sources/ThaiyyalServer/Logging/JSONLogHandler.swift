@@ -1,17 +1,26 @@
 import Foundation
 public import Logging
 
-/// Writes one JSON object a line to standard error: time, level, label, message and metadata.
+/// Writes one JSON object a line (to a ``LogSink``, or standard error): time, level, label, message and metadata.
 ///
 /// For log collectors; on a terminal the executable uses swift-log's text handler instead.
 /// Handlers must never be given secrets: interceptors add only ids to metadata.
 public struct JSONLogHandler: LogHandler {
-  public var logLevel: Logger.Level = .info
   public var metadata: Logger.Metadata = [:]
   private let label: String
+  private let sink: LogSink?
+  private var override: Logger.Level?
 
-  public init(label: String) {
+  /// Writes to `sink` (at its level, which can change at run time), or to standard error at
+  /// `.info` without one.
+  public init(label: String, sink: LogSink? = nil) {
     self.label = label
+    self.sink = sink
+  }
+
+  public var logLevel: Logger.Level {
+    get { override ?? sink?.level ?? .info }
+    set { override = newValue }
   }
 
   public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -38,7 +47,7 @@ public struct JSONLogHandler: LogHandler {
       )
     else { return }
     data.append(0x0A)
-    FileHandle.standardError.write(data)
+    if let sink { sink.write(data) } else { FileHandle.standardError.write(data) }
   }
 
   private static func jsonValue(_ value: Logger.Metadata.Value) -> Any {
@@ -50,11 +59,5 @@ public struct JSONLogHandler: LogHandler {
     }
   }
 
-  private static func timestamp() -> String {
-    Date().formatted(
-      .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(
-        separator: .omitted
-      )
-    )
-  }
+  private static func timestamp() -> String { LogTime.now() }
 }
