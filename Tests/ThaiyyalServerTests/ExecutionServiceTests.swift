@@ -197,12 +197,16 @@ struct ExecutionServiceTests {
         $0.maxConcurrentExecutions = 1
         $0.maxQueuedExecutions = 2
       }
-      let workflow = try await fixture.createWorkflow(
-        definition: Definitions.slow(3, milliseconds: 300)
+      // The first run holds the one worker for seconds, so the queue stays full while it fills,
+      // however slow a loaded machine makes each call.
+      let long = try await fixture.createWorkflow(
+        name: "long",
+        definition: Definitions.slow(5, milliseconds: 1000)
       )
-      let running = try await fixture.start(workflow.id)
+      let workflow = try await fixture.createWorkflow(definition: Definitions.sum)
+      let running = try await fixture.start(long.id)
       // Wait until it holds the worker, then fill the queue.
-      for _ in 0 ..< 200 where await server.application.executionLoad().running == 0 {
+      for _ in 0 ..< 2000 where await server.application.executionLoad().running == 0 {
         try await Task.sleep(for: .milliseconds(5))
       }
       let queued = [try await fixture.start(workflow.id), try await fixture.start(workflow.id)]
