@@ -169,6 +169,7 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Yams", package: "Yams"),
       ]
     ),
     .testTarget(
