@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ThaiyyalServer
 import ThaiyyalStore
+import ThaiyyalTransport
 
 #if canImport(Glibc)
 import Glibc
@@ -128,23 +129,7 @@ enum DataPaths {
   static func serverAnswers(in given: String?) -> Bool {
     var configuration = ServerConfiguration()
     configuration.dataDirectory = directory(given)
-    let path = configuration.effectiveSocketPath
-    let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { return false }
-    defer { close(descriptor) }
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-      raw.copyBytes(from: bytes)
-      raw[bytes.count] = 0
-    }
-    return withUnsafePointer(to: &address) { pointer in
-      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
-      }
-    }
+    return UnixSocketFile.isListening(path: configuration.effectiveSocketPath)
   }
 }
 

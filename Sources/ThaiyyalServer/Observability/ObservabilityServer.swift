@@ -38,11 +38,11 @@ struct ObservabilityServer: Service {
             return channel.close()
           }
           channel.closeFuture.whenComplete { _ in open.subtract(1, ordering: .relaxed) }
-          return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-            channel.pipeline.addHandlers([
-              IdleStateHandler(allTimeout: Self.idleTimeout),
-              ObservabilityHTTPHandler(routes: routes),
-            ])
+          return channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+            try pipeline.addHandler(IdleStateHandler(allTimeout: Self.idleTimeout))
+            try pipeline.addHandler(ObservabilityHTTPHandler(routes: routes))
           }
         }
         .bind(host: host, port: port)
@@ -122,8 +122,9 @@ private final class ObservabilityHTTPHandler: ChannelDuplexHandler, @unchecked S
     if head.method != .HEAD {
       context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
     }
+    let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
     context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
-      context.close(promise: nil)
+      bound.value.close(promise: nil)
     }
   }
 }

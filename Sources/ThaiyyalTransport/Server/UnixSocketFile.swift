@@ -7,7 +7,7 @@ import Darwin
 /// Safe handling of the Unix socket file: a stale file from a crashed run is replaced only when
 /// nothing listens on it, the new socket gets the configured mode, and on exit only our own file
 /// is removed.
-enum UnixSocketFile {
+public enum UnixSocketFile {
   /// Prepares `path` for binding: removes a stale socket, refuses a live one or a non-socket file.
   static func prepare(path: String) throws(TransportError) {
     var info = stat()
@@ -18,7 +18,7 @@ enum UnixSocketFile {
   }
 
   /// Whether a server accepts connections on `path`.
-  static func isListening(path: String) -> Bool {
+  public static func isListening(path: String) -> Bool {
     #if canImport(Glibc)
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     #else
