@@ -5,6 +5,7 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import ThaiyyalServer
+import ThaiyyalTransport
 import UnixSignals
 
 /// `thaiyyal serve`: runs the server until SIGINT or SIGTERM, then drains and exits 0.
@@ -78,6 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
         loaded.socketPath = path
       }
       if let tcp { loaded.tcpAddress = tcp }
+      if let inherited = Self.activatedSocket() {
+        loaded.socketPath = inherited.path
+        loaded.transport.inheritedUnixSocket = inherited
+      }
       var flags: [String: String] = [:]
       flags["THAIYYAL_DATABASE_URL"] = databaseURL
       flags["THAIYYAL_LOG_LEVEL"] = logLevel
@@ -135,6 +140,30 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension ServeCommand {
+  /// systemd socket activation (`sd_listen_fds`): when `LISTEN_PID` is this process and
+  /// `LISTEN_FDS` is at least 1, descriptor 3 is a listening Unix socket to serve at its own path.
+  /// The variables are removed, so nothing this process starts inherits them.
+  static func activatedSocket() -> TTRPCServerConfiguration.InheritedSocket? {
+    let environment = ProcessInfo.processInfo.environment
+    guard let pid = environment["LISTEN_PID"].flatMap({ Int32($0) }), pid == getpid(),
+      let count = environment["LISTEN_FDS"].flatMap({ Int($0) }), count >= 1
+    else { return nil }
+    for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { unsetenv(name) }
+    let descriptor: Int32 = 3
+    var address = sockaddr_un()
+    var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    guard named == 0, address.sun_family == sa_family_t(AF_UNIX) else { return nil }
+    let path = withUnsafeBytes(of: &address.sun_path) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    guard !path.isEmpty else { return nil }
+    _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+    return TTRPCServerConfiguration.InheritedSocket(descriptor: descriptor, path: path)
+  }
+
   /// On SIGHUP: reopens the log file (after logrotate moved it) and applies the configuration
   /// file's log level again, so the level can change without a restart.
   static func reloadOnHangup(sink: LogSink, config: String?, logger: Logger) async {

@@ -16,7 +16,7 @@ struct DeploymentTests {
 
   static let analyzer = "/usr/bin/systemd-analyze"
 
-  @Test("the systemd unit verifies, with the built binary in place of the installed one")
+  @Test("the systemd units verify, with the built binary in place of the installed one")
   func systemdUnit() throws {
     guard FileManager.default.isExecutableFile(atPath: Self.analyzer) else {
       // Under CI the tool must be there (scripts/ensure-system-packages installs systemd).
@@ -34,9 +34,15 @@ struct DeploymentTests {
     let file = directory.appendingPathComponent("thaiyyal.service")
     try unit.replacingOccurrences(of: "/usr/local/bin/thaiyyal", with: binary)
       .write(to: file, atomically: true, encoding: .utf8)
+    // The socket-activation unit, verified with the service it starts.
+    let socket = directory.appendingPathComponent("thaiyyal.socket")
+    let socketUnit = try Self.text("deploy/systemd/thaiyyal.socket")
+    #expect(socketUnit.contains("ListenStream=/run/thaiyyal/thaiyyal.sock"))
+    #expect(unit.contains("--socket /run/thaiyyal/thaiyyal.sock"))
+    try socketUnit.write(to: socket, atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.analyzer)
-    process.arguments = ["verify", file.path]
+    process.arguments = ["verify", socket.path, file.path]
     process.currentDirectoryURL = directory
     let errors = Pipe()
     process.standardError = errors

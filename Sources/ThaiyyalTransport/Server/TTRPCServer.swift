@@ -93,6 +93,12 @@ public final class TTRPCServer: Sendable {
 
   private func bind(_ address: BindAddress) async throws -> BindAddress {
     switch address {
+    case .unixDomainSocket(let path) where configuration.inheritedUnixSocket?.path == path:
+      let descriptor = configuration.inheritedUnixSocket!.descriptor
+      let channel = try await bootstrap(unixSocket: true).withBoundSocket(descriptor).get()
+      state.withLock { $0.listeners.append(channel) }
+      logger.info("listening", metadata: ["address": "\(address)", "inherited": "true"])
+      return address
     case .unixDomainSocket(let path):
       try UnixSocketFile.prepare(path: path)
       let channel = try await bootstrap(unixSocket: true)

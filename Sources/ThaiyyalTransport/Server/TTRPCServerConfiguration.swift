@@ -22,6 +22,21 @@ public struct TTRPCServerConfiguration: Sendable, Hashable {
   public var drainTimeout: Duration = .seconds(30)
   /// Permissions of the Unix socket file.
   public var socketFileMode: UInt32 = 0o660
+  /// A listening Unix socket handed over by the service manager (systemd socket activation):
+  /// the Unix address at this path is served from the descriptor instead of being bound, and
+  /// its file (systemd's) is neither re-moded nor removed.
+  public var inheritedUnixSocket: InheritedSocket?
+
+  /// A listening socket's descriptor and the path it is bound to.
+  public struct InheritedSocket: Sendable, Hashable {
+    public var descriptor: Int32
+    public var path: String
+
+    public init(descriptor: Int32, path: String) {
+      self.descriptor = descriptor
+      self.path = path
+    }
+  }
 
   public init() {}
 }
