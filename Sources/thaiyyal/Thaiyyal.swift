@@ -13,6 +13,7 @@ struct Thaiyyal: AsyncParsableCommand {
       ServeCommand.self, HealthCommand.self, LoginCommand.self, LogoutCommand.self,
       WhoAmICommand.self,
       TenantCommand.self, UserCommand.self, WorkflowCommand.self, ExecCommand.self,
+      ImportWorkflowsCommand.self,
       AuditCommand.self, TokenCommand.self,
       MigrateCommand.self, BackupCommand.self, RestoreCommand.self, RunCommand.self,
       ValidateCommand.self,

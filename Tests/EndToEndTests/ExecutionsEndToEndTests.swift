@@ -295,6 +295,29 @@ struct ExecutionsEndToEndTests {
     #expect(refused.status == 1)
     #expect(refused.error.hasPrefix("INVALID_ARGUMENT:"))
 
+    // Workflow files as single-tenant Thaiyyal saves them, imported one by one: the good ones
+    // land, the bad one is reported with its problem, and the exit status says one was refused.
+    let saved = directory.path + "/saved"
+    try FileManager.default.createDirectory(atPath: saved, withIntermediateDirectories: true)
+    try
+      #"{"name": "Age check", "description": "is the user an adult", "nodes": [{"id": "a", "data": {"value": 25}}, {"id": "c", "type": "condition", "data": {"condition": ">=18"}}], "edges": [{"source": "a", "target": "c"}]}"#
+      .write(toFile: saved + "/01-age.json", atomically: true, encoding: .utf8)
+    try #"{"nodes": [{"id": "t", "data": {"text": "hi"}}], "edges": []}"#
+      .write(toFile: saved + "/02-greeting.json", atomically: true, encoding: .utf8)
+    try #"{"name": "Broken", "nodes": [{"id": "x", "type": "teleport"}]}"#
+      .write(toFile: saved + "/03-broken.json", atomically: true, encoding: .utf8)
+    let imported = try await thaiyyal(["import-workflows", saved])
+    #expect(imported.status == 1, "\(imported.output)")
+    #expect(imported.output.contains("imported \(saved)/01-age.json"))
+    #expect(imported.output.contains("imported \(saved)/02-greeting.json"))
+    #expect(imported.output.contains("refused  \(saved)/03-broken.json: INVALID_ARGUMENT"))
+    #expect(imported.output.contains("no executor registered for type: teleport"))
+    #expect(imported.output.contains("2 of 3 imported"))
+    let names = try await thaiyyal(["workflow", "list", "--output", "json"]).output
+    #expect(
+      names.contains("Age check") && names.contains("02-greeting") && !names.contains("Broken")
+    )
+
     let created = try await thaiyyal(["workflow", "create", "-f", file, "--output", "json"])
     #expect(created.status == 0, "\(created.error)")
     let workflow =

@@ -15,7 +15,11 @@ struct SocketActivationEndToEndTests {
 
   @Test(
     "the first connection to an activation socket starts the server, which answers on it",
-    .enabled(if: FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path))
+    // The socket is the transport's, whatever the database: run on the SQLite pass only.
+    .enabled(
+      if: TestBackend.current == .sqlite
+        && FileManager.default.isExecutableFile(atPath: BinaryTests.binary.path)
+    )
   )
   func activation() async throws {
     guard FileManager.default.isExecutableFile(atPath: Self.activator) else {
@@ -32,7 +36,6 @@ struct SocketActivationEndToEndTests {
     manager.executableURL = URL(fileURLWithPath: Self.activator)
     manager.arguments =
       ["-l", socket, BinaryTests.binary.path, "serve", "--data-dir", directory.path + "/data"]
-      + (try await ServerDatabases.shared.arguments(for: directory.path))
     manager.standardError = FileHandle.nullDevice
     manager.standardOutput = FileHandle.nullDevice
     try manager.run()
@@ -48,9 +51,9 @@ struct SocketActivationEndToEndTests {
     defer { Task { await client.close() } }
     // The first call starts the server; a loaded machine may need a while to answer it.
     var status: Thaiyyal_V1_CheckResponse.ServingStatus?
-    for _ in 0 ..< 400 where status != .serving {
-      status = try? await client.health.check(options: CallOptions(timeout: .seconds(30))).status
-      if status != .serving { try await Task.sleep(for: .milliseconds(50)) }
+    for _ in 0 ..< 60 where status != .serving {
+      status = try? await client.health.check(options: CallOptions(timeout: .seconds(5))).status
+      if status != .serving { try await Task.sleep(for: .milliseconds(100)) }
     }
     #expect(status == .serving)
     // Served from the inherited socket: the server did not bind its default one.

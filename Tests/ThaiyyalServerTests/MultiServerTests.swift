@@ -231,10 +231,11 @@ struct MultiServerTests {
       let fixture = try await Fixture.make(servers[0])
       try await fixture.setLimits(Self.unlimited)
       let workflow = try await fixture.createWorkflow(
-        definition: Definitions.slow(1, milliseconds: 100)
+        definition: Definitions.slow(1, milliseconds: 250)
       )
       // 24 runs called at once on the first server, which runs one of the tenant's at a time
-      // (half its two workers): alone it needs 2.4 s, so a backlog waits there.
+      // (half its two workers): alone it needs 6 s, longer than an idle server's longest pause
+      // between looks (2 s), so a backlog waits there for the other to find.
       let runs = try await withThrowingTaskGroup(of: Thaiyyal_V1_Execution.self) { group in
         for _ in 0 ..< 24 { group.addTask { try await fixture.execute(workflow.id) } }
         return try await group.reduce(into: []) { $0.append($1) }
