@@ -44,13 +44,11 @@ struct SocketActivationTests {
     defer { directory.remove() }
     let path = directory.path + "/activated.sock"
     let descriptor = try Self.listeningSocket(at: path)
-    let answered = try await withTestServer(
-      .inProcess,
-      configure: {
-        $0.socketPath = path
-        $0.transport.inheritedUnixSocket = .init(descriptor: descriptor, path: path)
-      }
-    ) { _ in
+    let handOver: (inout ServerConfiguration) -> Void = {
+      $0.socketPath = path
+      $0.transport.inheritedUnixSocket = .init(descriptor: descriptor, path: path)
+    }
+    let answered = try await withTestServer(.inProcess, configure: handOver) { _ in
       let client = ThaiyyalClient(connectingTo: .unixDomainSocket(path: path))
       defer { Task { await client.close() } }
       return try await client.health.check().status
