@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import ThaiyyalEngine
+
+@testable import ThaiyyalEngine
 
 /// `validate --strict`: warnings about what is legal but almost surely a mistake, which never
 /// change the result.
@@ -58,6 +59,35 @@ struct WorkflowLinterTests {
         "nodes[e].data: node e refers to node.b, which does not run before it (no path of edges leads from b to e)",
         "nodes[e].data: node e refers to node.ghost, which does not exist",
         "nodes[f].data: node f refers to node.e-2, which does not exist",
+      ]
+    )
+  }
+
+  @Test("naming thousands of nodes costs a bounded amount of work; what is past it is counted")
+  func referenceBudget() throws {
+    // A chain where every node names the one before it: every reference is upstream.
+    let count = 20_000
+    var nodes = [#"{"id": "n0", "data": {"value": 1}}"#]
+    var edges: [String] = []
+    for index in 1 ..< count {
+      nodes.append(#"{"id": "n\#(index)", "data": {"expression": "node.n\#(index - 1) + 1"}}"#)
+      edges.append(#"{"source": "n\#(index - 1)", "target": "n\#(index)"}"#)
+    }
+    var limits = EngineLimits()
+    limits.maxNodes = 100_000
+    limits.maxPayloadBytes = 8 << 20
+    limits.maxEdges = 100_000
+    let workflow = try WorkflowDecoder(limits: limits).decode(
+      #"{"nodes": [\#(nodes.joined(separator: ","))], "edges": [\#(edges.joined(separator: ","))]}"#
+    )
+    let found = WorkflowLinter.warnings(workflow).map(\.description)
+    // One pass over the graph per 64 named nodes, as many as the budget affords.
+    let passes = WorkflowLinter.referenceCheckBudget / (count + count - 1)
+    let checked = min(count - 1, passes * 64)
+    #expect(checked < count - 1, "the budget must run out in this test")
+    #expect(
+      found == [
+        "workflow: \(count - 1 - checked) references to other nodes were not checked: the workflow names too many nodes to check them all"
       ]
     )
   }

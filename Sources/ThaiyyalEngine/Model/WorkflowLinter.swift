@@ -112,39 +112,88 @@ public enum WorkflowLinter {
       || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
   }
 
+  /// How many node and edge visits the reference check may make. It takes one pass over the
+  /// graph for each 64 nodes that expressions name, so a hostile workflow naming thousands of
+  /// nodes cannot make validation quadratic; past the budget the references left are counted as
+  /// not checked, in one warning.
+  static let referenceCheckBudget = 5_000_000
+
   private static func references(_ workflow: Workflow, _ plan: ExecutionPlan) -> [ValidationProblem]
   {
-    var warnings: [ValidationProblem] = []
+    // Every (naming node, named id) pair, in node order and then id order.
+    var pairs: [(node: Int, id: String)] = []
     for (position, node) in workflow.nodes.enumerated() {
-      let ids = Set(expressionTexts(node).flatMap(referencedNodes))
-      guard !ids.isEmpty else { continue }
-      let upstream = ancestors(of: position, plan)
-      for id in ids.sorted() {
-        let message: String
-        if let target = plan.index[id] {
-          guard !upstream.contains(target) else { continue }
-          message =
-            "node \(node.id) refers to node.\(id), which does not run before it (no path of edges leads from \(id) to \(node.id))"
-        } else {
-          message = "node \(node.id) refers to node.\(id), which does not exist"
-        }
-        warnings.append(ValidationProblem(field: "nodes[\(node.id)].data", message: message))
+      for id in Set(expressionTexts(node).flatMap(referencedNodes)).sorted() {
+        pairs.append((position, id))
       }
+    }
+    guard !pairs.isEmpty else { return [] }
+    let upstream = upstreamPairs(
+      pairs.compactMap { pair in plan.index[pair.id].map { (pair.node, $0) } },
+      plan
+    )
+    var warnings: [ValidationProblem] = []
+    var unchecked = 0
+    for (node, id) in pairs {
+      let name = workflow.nodes[node].id
+      let message: String
+      if let target = plan.index[id] {
+        switch upstream[Pair(node: node, target: target)] {
+        case true?: continue
+        case nil:
+          unchecked += 1
+          continue
+        case false?:
+          message =
+            "node \(name) refers to node.\(id), which does not run before it (no path of edges leads from \(id) to \(name))"
+        }
+      } else {
+        message = "node \(name) refers to node.\(id), which does not exist"
+      }
+      warnings.append(ValidationProblem(field: "nodes[\(name)].data", message: message))
+    }
+    if unchecked > 0 {
+      warnings.append(
+        ValidationProblem(
+          field: "workflow",
+          message:
+            "\(unchecked) references to other nodes were not checked: the workflow names too many nodes to check them all"
+        )
+      )
     }
     return warnings
   }
 
-  /// The nodes with a path of edges to `node`.
-  private static func ancestors(of node: Int, _ plan: ExecutionPlan) -> Set<Int> {
-    var seen: Set<Int> = []
-    var pending = [node]
-    while let current = pending.popLast() {
-      for edge in plan.incoming[current] {
-        let source = plan.edgeSource[edge]
-        if source >= 0, seen.insert(source).inserted { pending.append(source) }
+  private struct Pair: Hashable {
+    let node: Int
+    let target: Int
+  }
+
+  /// For each (node, target) pair, whether a path of edges leads from the target to the node;
+  /// pairs past ``referenceCheckBudget`` are left out. Targets are taken 64 at a time, one bit
+  /// each: one pass in run order gives every node the bits of the targets upstream of it.
+  private static func upstreamPairs(_ pairs: [(Int, Int)], _ plan: ExecutionPlan) -> [Pair: Bool] {
+    let targets = Array(Set(pairs.map(\.1))).sorted()
+    let passCost = plan.incoming.count + plan.edgeSource.count
+    let affordablePasses = max(1, referenceCheckBudget / max(1, passCost))
+    var result: [Pair: Bool] = [:]
+    for start in stride(from: 0, to: targets.count, by: 64).prefix(affordablePasses) {
+      let chunk = targets[start ..< min(start + 64, targets.count)]
+      var bit = [UInt64](repeating: 0, count: plan.incoming.count)
+      for (offset, target) in chunk.enumerated() { bit[target] = 1 << UInt64(offset) }
+      var upstream = [UInt64](repeating: 0, count: plan.incoming.count)
+      for node in plan.order {
+        for edge in plan.incoming[node] {
+          let source = plan.edgeSource[edge]
+          guard source >= 0 else { continue }
+          upstream[node] |= upstream[source] | bit[source]
+        }
+      }
+      for (node, target) in pairs where bit[target] != 0 {
+        result[Pair(node: node, target: target)] = upstream[node] & bit[target] != 0
       }
     }
-    return seen
+    return result
   }
 
   /// Types whose result is never an object, so no handle on an edge from them ever matches.
