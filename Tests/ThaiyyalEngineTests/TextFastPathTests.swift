@@ -11,7 +11,7 @@ struct TextFastPathTests {
   func agree() {
     // Letters, digits, the word-joining marks, spaces of every kind and other punctuation.
     let alphabet = Array("aZbY09 \t\n\u{0B}\u{0C}\r'.:-_!?,;\"()")
-    var generator = SplitMix(seed: 0x7A11_A1)
+    var generator = RandomWorkflowTests.SplitMix(state: 0x7A11_A1)
     for _ in 0 ..< 3000 {
       let length = Int(generator.next() % 24)
       let text = String(
@@ -32,18 +32,5 @@ struct TextFastPathTests {
   func nonASCII() {
     #expect(ASCIIText.apply("uppercase", to: "straße") == nil)
     #expect(ASCIIText.apply("repeat", to: "abc") == nil)
-  }
-
-  /// A small deterministic generator, so a failure reproduces.
-  struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
   }
 }

@@ -107,14 +107,14 @@ struct BatchPlanner {
     _ results: [JSONValue?]
   ) -> ArraySlice<Int> {
     let single = plan.order[position ..< position + 1]
-    guard mode != .off, position >= sequentialUntil, isSafe(plan.order[position], plan) else {
+    guard mode != .off, position >= sequentialUntil, plan.safe[plan.order[position]] else {
       return single
     }
     batchOf[plan.order[position]] = position
     var end = position + 1
     while end < plan.order.count, end - position < BranchSafety.maxBatch {
       let candidate = plan.order[end]
-      guard isSafe(candidate, plan),
+      guard plan.safe[candidate],
         !plan.incoming[candidate].contains(where: {
           batchOf[plan.edgeSource[$0]] == position
         })
@@ -133,9 +133,6 @@ struct BatchPlanner {
     return batch
   }
 
-  private func isSafe(_ index: Int, _ plan: ExecutionPlan) -> Bool {
-    plan.safe[index]
-  }
 }
 
 extension RunState {

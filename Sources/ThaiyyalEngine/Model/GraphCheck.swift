@@ -58,10 +58,6 @@ enum GraphCheck {
     return resolution
   }
 
-  static func problems(_ workflow: Workflow) -> [ValidationProblem] {
-    resolve(workflow).problems
-  }
-
   /// A cycle as the ids along it (first repeated at the end), or `nil`. Iterative depth-first
   /// search over indices, so a long chain cannot overflow the stack.
   static func findCycle(_ workflow: Workflow, _ resolution: Resolution) -> [String]? {
