@@ -262,7 +262,10 @@ struct MultiServerTests {
       let quietFlow = try await quiet.createWorkflow()
       // Both tenants' runs wait in the queue of a server that is alive (it has a session on the
       // database, and its lease holds) and busy: the busy tenant's 10,000 oldest, the quiet
-      // tenant's one last. Only the two test servers, taking them over, can run them.
+      // tenant's one last. Only the two test servers, taking them over, can run them. All have
+      // waited a minute: left to its default (the insert's clock), the quiet run's wait would
+      // begin after the 10,000 rows were written, and on a loaded machine the servers would take
+      // several rounds of busy runs before the quiet one had waited long enough to be taken.
       var elsewhere = PostgresStoreConfiguration(url: database.serverURL)
       elsewhere.serverID = "a-busy-server"
       let busyServer = PostgresStore(configuration: elsewhere, logger: Logger(label: "busy"))
@@ -272,9 +275,9 @@ struct MultiServerTests {
       func waiting(_ tenant: String, _ workflow: String, _ prefix: String, count: Int) -> String {
         """
         INSERT INTO workflow_executions (tenant_id, id, workflow_id, workflow_version, status,
-          trigger, created_by, created_at, claimed_by, lease_until)
+          trigger, created_by, created_at, queued_at, claimed_by, lease_until)
         SELECT '\(tenant)', '\(prefix)' || lpad(i::text, 12, '0'), '\(workflow)', 1, 'pending',
-          'api', 'backlog', \(now) - 60000 + i, 'a-busy-server', \(now) + 3600000
+          'api', 'backlog', \(now) - 60000 + i, \(now) - 60000, 'a-busy-server', \(now) + 3600000
         FROM generate_series(1, \(count)) AS i;
         """
       }
