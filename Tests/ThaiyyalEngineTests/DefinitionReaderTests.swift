@@ -51,6 +51,10 @@ struct DefinitionReaderTests {
     #"{"extra": {"deep": [[[[{"x": 1}]]]]}, "nodes": [{"id": "a", "data": {"value": 1}, "ignored": [1, {"y": 2}]}]}"#,
     #"  {"nodes" : [ { "id" : "a" , "data" : { "value" : -0.5e3 } } ] , "edges" : [ ] }  "#,
     #"{"nodes": [{"id": "a", "type": 5, "data": "no"}], "edges": [{"source": 1, "target": "a"}, {"source": "a", "target": "zz"}]}"#,
+    // Edges before nodes, `nodes` given twice (the last counts), keys with escapes, nested data.
+    #"{"edges": [{"source": "a", "target": "b"}, 3], "nodes": 4, "nodes": [{"i\u0064": "a", "data": {"value": 1}}, {"id": "b", "d\u0061ta": {"op": "add", "o": {"p": [1, {"q": null}]}}}]}"#,
+    #"{"nodes": [{"id": "a", "data": {"value": 1}}, {"id": "a", "data": {"value": true, "text": 2}}], "edges": [{"source": "a", "target": "a"}]}"#,
+    #"{"nodes": [{"id": "x", "data": {"value": 1}}, {"id": "y", "data": {"op": "add"}}], "edges": [{"source": "x", "target": "y"}, {"source": "y", "target": "x"}]}"#,
   ]
 
   @Test("samples, and every truncation and one-byte change of them, decode alike both ways")

@@ -11,6 +11,7 @@ struct NodeRegistryTests {
     #expect(NodeRegistry.all.count == NodeRegistry.types.count)
     #expect(NodeRegistry.types.count == 41)
     for type in NodeRegistry.all {
+      #expect(NodeRegistry.types[type.name] === type)
       let definition =
         #"{"nodes": [{"id": "a", "type": "\#(type.name)", "data": {}}], "edges": []}"#
       let problems: [ValidationProblem]

@@ -9,11 +9,11 @@ struct ExecutionPlan: Sendable {
   /// Node indices in run order.
   let order: [Int]
   /// For each node, the indices of edges that point at it, in edge-array order.
-  let incoming: [[Int]]
+  let incoming: EdgeLists
   /// For each node, whether any edge leaves it (terminal nodes have none).
   let hasOutgoing: [Bool]
   /// Node index by id.
-  let index: [String: Int]
+  let index: NodeIndex
   /// For each edge, the index of its source node (-1 when unknown; such an edge feeds nothing).
   let edgeSource: [Int]
   /// For each node, what executes it.
@@ -23,46 +23,45 @@ struct ExecutionPlan: Sendable {
   /// The workflow's expressions, parsed once for all its runs.
   let expressions = ExpressionCache()
 
+  /// Whether every node is in ``order``: not when edges form a cycle.
+  var isComplete: Bool { order.count == incoming.count }
+
   init(_ workflow: Workflow) {
     self.init(workflow, GraphCheck.resolve(workflow))
   }
 
-  init(_ workflow: Workflow, _ resolution: GraphCheck.Resolution) {
+  /// `types` are the nodes' types when the decoder has looked them up already.
+  init(_ workflow: Workflow, _ resolution: GraphCheck.Resolution, types: [NodeType?]? = nil) {
     let count = workflow.nodes.count
-    var inDegree = [Int](repeating: 0, count: count)
-    var incoming = [[Int]](repeating: [], count: count)
-    var outgoing = [[Int]](repeating: [], count: count)
-    for e in workflow.edges.indices {
-      let (source, target) = (resolution.edgeSource[e], resolution.edgeTarget[e])
-      guard source >= 0, target >= 0 else { continue }
-      inDegree[target] += 1
-      incoming[target].append(e)
-      outgoing[source].append(e)
-    }
+    let (sources, targets) = (resolution.edgeSource, resolution.edgeTarget)
+    let incoming = EdgeLists(nodeCount: count, targets, sources)
+    let outgoing = EdgeLists(nodeCount: count, sources, targets)
+    var inDegree = (0 ..< count).map { incoming[$0].count }
     var queue = inDegree.indices.filter { inDegree[$0] == 0 }.sorted {
       workflow.nodes[$0].id.utf8.lexicographicallyPrecedes(workflow.nodes[$1].id.utf8)
     }
+    queue.reserveCapacity(count)
     var head = 0
     while head < queue.count {
       let node = queue[head]
       head += 1
       for e in outgoing[node] {
-        let target = resolution.edgeTarget[e]
+        let target = targets[e]
         inDegree[target] -= 1
         if inDegree[target] == 0 { queue.append(target) }
       }
     }
     self.order = queue
     self.incoming = incoming
-    self.hasOutgoing = outgoing.map { !$0.isEmpty }
+    self.hasOutgoing = (0 ..< count).map { !outgoing[$0].isEmpty }
     self.index = resolution.index
-    self.edgeSource = resolution.edgeSource
+    self.edgeSource = sources
     var executors: [any NodeExecutor] = []
     var safe: [Bool] = []
     executors.reserveCapacity(count)
     safe.reserveCapacity(count)
-    for node in workflow.nodes {
-      let type = NodeRegistry.types[node.type]
+    for (position, node) in workflow.nodes.enumerated() {
+      let type = types.map { $0[position] } ?? NodeRegistry.types[node.type]
       executors.append(type?.executor ?? UnsupportedNode(type: node.type))
       safe.append(BranchSafety.isSafe(node, type))
     }

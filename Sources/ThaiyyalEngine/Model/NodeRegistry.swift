@@ -5,6 +5,8 @@
 final class NodeType: Sendable {
   let name: String
   let fields: [String: NodeTypes.Kind]
+  /// ``fields`` as a list, for the decoder's walk over a node's data.
+  let typedFields: [(key: String, kind: NodeTypes.Kind)]
   let requires: Requirement?
   /// Variables, the accumulator, the counter, context or the cache: such a node never runs
   /// alongside another (``BranchSafety``).
@@ -28,6 +30,7 @@ final class NodeType: Sendable {
   ) {
     self.name = name
     self.fields = fields
+    typedFields = fields.map { ($0.key, $0.value) }
     self.requires = requires
     self.changesSharedState = changesSharedState
     self.refusal = refusal
@@ -49,10 +52,10 @@ struct Requirement: Sendable {
 
     func holds(in data: [String: JSONValue]) -> Bool {
       if nonEmptyArray {
-        if case .array(let items)? = data[key] { return !items.isEmpty }
+        if case .array(let items)? = data.member(key) { return !items.isEmpty }
         return false
       }
-      if let value = data[key] { return value != .null }
+      if let value = data.member(key) { return value != .null }
       return false
     }
   }
@@ -321,8 +324,34 @@ enum NodeRegistry {
     reported: "context_values or context_name"
   )
 
-  /// Every type by name.
-  static let types: [String: NodeType] = Dictionary(
-    uniqueKeysWithValues: all.map { ($0.name, $0) }
-  )
+  /// Every type by name. Decoding looks up every node's type: the names are indexed as node ids
+  /// are, which hashes more cheaply than a `Dictionary`.
+  static let types = TypeTable(all)
+
+  /// ``all`` by name.
+  struct TypeTable: Sendable {
+    private let types: [NodeType]
+    private let index: NodeIndex
+
+    /// The number of distinct names.
+    let count: Int
+
+    init(_ types: [NodeType]) {
+      self.types = types
+      index = NodeIndex(types.map(\.name))
+      count = Set(types.map(\.name)).count
+    }
+
+    subscript(name: String) -> NodeType? { index[name].map { types[$0] } }
+  }
+}
+
+extension [String: JSONValue] {
+  /// The value of `key`. A node's data has a few members: comparing their short keys costs less
+  /// than hashing `key`.
+  func member(_ key: String) -> JSONValue? {
+    guard count <= 8 else { return self[key] }
+    for (name, value) in self where name == key { return value }
+    return nil
+  }
 }

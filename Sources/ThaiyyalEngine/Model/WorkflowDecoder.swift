@@ -24,57 +24,50 @@ public struct WorkflowDecoder {
         )
       ])
     }
-    let parts: DefinitionParts?
+    var assembly = WorkflowAssembly()
+    let isObject: Bool
     do {
       var reader = DefinitionReader(text, maxDepth: limits.maxPayloadDepth)
-      parts = try reader.read()
+      isObject = try reader.read(into: &assembly)
     } catch {
       throw ValidationFailure(problems: [ValidationProblem(field: "workflow", message: "\(error)")])
     }
-    return try decode(parts)
+    guard isObject else { throw Self.notAnObject }
+    return try finish(assembly)
   }
 
   /// - Throws: ``ValidationFailure`` listing every problem.
   public func decode(_ root: JSONValue) throws(ValidationFailure) -> Workflow {
-    try decode(DefinitionParts(root))
+    guard case .object(let fields) = root else { throw Self.notAnObject }
+    var assembly = WorkflowAssembly()
+    assembly.workflowID = fields["workflow_id"]
+    for (kind, key, names) in [
+      (WorkflowAssembly.Elements.nodes, "nodes", Members.nodeMembers),
+      (.edges, "edges", Members.edgeMembers),
+    ] {
+      assembly.begin(kind)
+      switch fields[key] {
+      case nil, .null?: break
+      case .array(let items)?:
+        for item in items { assembly.add(Members(of: item, names), to: kind) }
+      default: assembly.notArray(kind)
+      }
+    }
+    return try finish(assembly)
   }
 
-  /// `parts` is `nil` for a definition that is not an object.
-  private func decode(_ parts: DefinitionParts?) throws(ValidationFailure) -> Workflow {
-    var problems: [ValidationProblem] = []
-    guard let parts else {
-      throw ValidationFailure(problems: [
-        ValidationProblem(field: "workflow", message: "a workflow must be a JSON object")
-      ])
-    }
-    var workflow = Workflow(workflowID: parts.workflowID?.stringValue, nodes: [], edges: [])
+  private static let notAnObject = ValidationFailure(problems: [
+    ValidationProblem(field: "workflow", message: "a workflow must be a JSON object")
+  ])
 
-    let rawNodes: [DefinitionParts.Members]
-    switch parts.nodes {
-    case .none: rawNodes = []
-    case .array(let items): rawNodes = items
-    case .notArray:
-      rawNodes = []
-      problems.append(ValidationProblem(field: "nodes", message: "nodes must be an array"))
-    }
-    workflow.nodes.reserveCapacity(rawNodes.count)
-    for (index, raw) in rawNodes.enumerated() {
-      if let node = decodeNode(raw, index: index, &problems) { workflow.nodes.append(node) }
-    }
-
-    let rawEdges: [DefinitionParts.Members]
-    switch parts.edges {
-    case .none: rawEdges = []
-    case .array(let items): rawEdges = items
-    case .notArray:
-      rawEdges = []
-      problems.append(ValidationProblem(field: "edges", message: "edges must be an array"))
-    }
-    workflow.edges.reserveCapacity(rawEdges.count)
-    for (index, raw) in rawEdges.enumerated() {
-      if let edge = decodeEdge(raw, index: index, &problems) { workflow.edges.append(edge) }
-    }
-
+  /// The workflow with its plan, once the whole graph is known: sizes, ids, edges, cycles.
+  private func finish(_ assembly: WorkflowAssembly) throws(ValidationFailure) -> Workflow {
+    var workflow = Workflow(
+      workflowID: assembly.workflowID?.stringValue,
+      nodes: assembly.nodes,
+      edges: assembly.edges
+    )
+    var problems = assembly.nodeProblems + assembly.edgeProblems
     if workflow.nodes.count > limits.maxNodes {
       problems.append(
         ValidationProblem(
@@ -93,25 +86,80 @@ public struct WorkflowDecoder {
     }
     let resolution = GraphCheck.resolve(workflow)
     problems += resolution.problems
+    if resolution.problems.isEmpty {
+      let plan = ExecutionPlan(workflow, resolution, types: assembly.types)
+      if !plan.isComplete, let cycle = GraphCheck.cycleProblem(workflow, resolution) {
+        problems.append(cycle)
+      }
+      workflow.plan = plan
+    }
     guard problems.isEmpty else { throw ValidationFailure(problems: problems) }
-    workflow.plan = ExecutionPlan(workflow, resolution)
     return workflow
   }
+}
 
-  private func decodeNode(
-    _ raw: DefinitionParts.Members,
-    index: Int,
-    _ problems: inout [ValidationProblem]
-  ) -> Node? {
+/// A workflow being put together from its definition, node by node and edge by edge as they are
+/// read, with the problems of each (load-time rules of ENGINE.md sections 1 and 3). When `nodes`
+/// or `edges` is given twice, the last one counts, as with Go's decoder.
+struct WorkflowAssembly {
+  enum Elements { case nodes, edges }
+
+  var workflowID: JSONValue?
+  private(set) var nodes: [Node] = []
+  /// Each node's type; `nil` when it has none or an unknown one.
+  private(set) var types: [NodeType?] = []
+  private(set) var edges: [Edge] = []
+  private(set) var nodeProblems: [ValidationProblem] = []
+  private(set) var edgeProblems: [ValidationProblem] = []
+  /// How many elements of `nodes` and `edges` were given, objects or not.
+  private var nodeElements = 0
+  private var edgeElements = 0
+
+  /// `nodes` or `edges` begins: whatever an earlier one held is dropped.
+  mutating func begin(_ kind: Elements) {
+    switch kind {
+    case .nodes:
+      (nodes, types, nodeProblems, nodeElements) = ([], [], [], 0)
+    case .edges:
+      (edges, edgeProblems, edgeElements) = ([], [], 0)
+    }
+  }
+
+  mutating func notArray(_ kind: Elements) {
+    switch kind {
+    case .nodes:
+      nodeProblems.append(ValidationProblem(field: "nodes", message: "nodes must be an array"))
+    case .edges:
+      edgeProblems.append(ValidationProblem(field: "edges", message: "edges must be an array"))
+    }
+  }
+
+  /// One element of `nodes` or `edges`: its members, or `nil` when it is not an object.
+  mutating func add(_ members: Members?, to kind: Elements) {
+    switch kind {
+    case .nodes:
+      if let (node, type) = decodeNode(members, index: nodeElements) {
+        nodes.append(node)
+        types.append(type)
+      }
+      nodeElements += 1
+    case .edges:
+      if let edge = decodeEdge(members, index: edgeElements) { edges.append(edge) }
+      edgeElements += 1
+    }
+  }
+
+  /// The node and its type (`nil` when unknown), or `nil` when it cannot be a node at all.
+  private mutating func decodeNode(_ raw: Members?, index: Int) -> (Node, NodeType?)? {
     guard let raw else {
-      problems.append(
+      nodeProblems.append(
         ValidationProblem(field: "nodes[\(index)]", message: "a node must be a JSON object")
       )
       return nil
     }
     let (idValue, typeValue, dataValue) = (raw[0], raw[1], raw[2])
     guard case .string(let id)? = idValue, !id.isEmpty else {
-      problems.append(
+      nodeProblems.append(
         ValidationProblem(
           field: "nodes[\(index)].id",
           message: "a node needs a non-empty string id"
@@ -124,7 +172,7 @@ public struct WorkflowDecoder {
     case nil, .null?: break
     case .string(let given)?: type = given
     default:
-      problems.append(
+      nodeProblems.append(
         ValidationProblem(field: "nodes[\(id)].type", message: "type must be a string")
       )
     }
@@ -133,7 +181,7 @@ public struct WorkflowDecoder {
     case nil, .null?: data = nil
     case .object(let object)?: data = object
     default:
-      problems.append(
+      nodeProblems.append(
         ValidationProblem(field: "nodes[\(id)].data", message: "data must be a JSON object")
       )
     }
@@ -141,41 +189,46 @@ public struct WorkflowDecoder {
     let node = Node(id: id, type: type, data: data)
 
     guard !type.isEmpty else {
-      problems.append(
+      nodeProblems.append(
         ValidationProblem(
           field: "nodes[\(id)].type",
           message: "node \(id) has no type and none can be inferred from its data"
         )
       )
-      return node
+      return (node, nil)
     }
     guard let nodeType = NodeRegistry.types[type] else {
-      problems.append(
+      nodeProblems.append(
         ValidationProblem(
           field: "nodes[\(id)].type",
           message: "no executor registered for type: \(type)"
         )
       )
-      return node
+      return (node, nil)
     }
     if let refusal = nodeType.refusal {
-      problems.append(ValidationProblem(field: "nodes[\(id)].type", message: refusal))
+      nodeProblems.append(ValidationProblem(field: "nodes[\(id)].type", message: refusal))
     }
-    guard let data else { return node }
-    let prefix = "failed to parse payload: failed to unmarshal data for node \(id) (type \(type)): "
-    for (key, kind) in nodeType.fields {
-      if let value = data[key], !kind.accepts(value) {
-        problems.append(
-          ValidationProblem(
-            field: "nodes[\(id)].data.\(key)",
-            message: prefix
-              + "json: cannot unmarshal \(value.goTypeName) into field \(key) of type \(kind.goName)"
-          )
+    guard let data else { return (node, nodeType) }
+    var prefix: String {
+      "failed to parse payload: failed to unmarshal data for node \(id) (type \(type)): "
+    }
+    // A node's data has a few keys and its type a few typed fields: walking both compares short
+    // strings, where looking each field up would hash it.
+    for (key, value) in data {
+      guard let kind = nodeType.typedFields.first(where: { $0.key == key })?.kind,
+        !kind.accepts(value)
+      else { continue }
+      nodeProblems.append(
+        ValidationProblem(
+          field: "nodes[\(id)].data.\(key)",
+          message: prefix
+            + "json: cannot unmarshal \(value.goTypeName) into field \(key) of type \(kind.goName)"
         )
-      }
+      )
     }
     if let missing = nodeType.requires?.unmet(in: data) {
-      problems.append(
+      nodeProblems.append(
         ValidationProblem(
           field: "nodes[\(id)].data",
           message: prefix + "missing required field: \(missing)"
@@ -183,18 +236,14 @@ public struct WorkflowDecoder {
       )
     }
     if type == "switch", case .array(let cases)? = data["cases"], !cases.isEmpty {
-      problems += SwitchRules.problems(cases, nodeID: id)
+      nodeProblems += SwitchRules.problems(cases, nodeID: id)
     }
-    return node
+    return (node, nodeType)
   }
 
-  private func decodeEdge(
-    _ raw: DefinitionParts.Members,
-    index: Int,
-    _ problems: inout [ValidationProblem]
-  ) -> Edge? {
+  private mutating func decodeEdge(_ raw: Members?, index: Int) -> Edge? {
     guard let raw else {
-      problems.append(
+      edgeProblems.append(
         ValidationProblem(field: "edges[\(index)]", message: "an edge must be a JSON object")
       )
       return nil
@@ -202,7 +251,7 @@ public struct WorkflowDecoder {
     let (sourceValue, targetValue) = (raw[0], raw[1])
     let (handleValue, conditionValue, idValue) = (raw[2], raw[3], raw[4])
     guard case .string(let source)? = sourceValue, case .string(let target)? = targetValue else {
-      problems.append(
+      edgeProblems.append(
         ValidationProblem(
           field: "edges[\(index)]",
           message: "an edge needs string source and target node ids"

@@ -157,6 +157,35 @@ public struct JSONParser {
       return try parser.readKey(bytes, count, &index)
     }
 
+    /// Reads `"key"` and the colon after it, and answers which of `names` it is (`nil` for
+    /// none). A key without escapes is compared as bytes, without building a string.
+    mutating func key(among names: [[UInt8]]) throws(Failure) -> Int? {
+      skipSpace()
+      let start = index
+      if start < count, bytes[start] == UInt8(ascii: "\"") {
+        var end = start + 1
+        while end < count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+          bytes[end] >= 0x20
+        {
+          end += 1
+        }
+        if end < count, bytes[end] == UInt8(ascii: "\"") {
+          let key = bytes[start + 1 ..< end]
+          let found = names.firstIndex { $0.count == key.count && $0.elementsEqual(key) }
+          index = end + 1
+          skipSpace()
+          guard index < count, bytes[index] == UInt8(ascii: ":") else {
+            throw fail("expected ':' after an object key")
+          }
+          index += 1
+          return found
+        }
+      }
+      // Escapes, or an error to report as the parser does.
+      let key = try parser.readKey(bytes, count, &index)
+      return names.firstIndex { $0.elementsEqual(key.utf8) }
+    }
+
     /// Nothing but white space is left.
     mutating func end() throws(Failure) {
       skipSpace()
@@ -183,8 +212,35 @@ public struct JSONParser {
           }
           return .number(try parser.readNumber(bytes, count, &index))
         }
+        if byte == UInt8(ascii: "{") { return try object(depth: depth) }
       }
       return try parser.parseValue(bytes, count, &index, depth: depth, values: &values, &buffers)
+    }
+
+    /// An object read member by member into its dictionary: most objects in a workflow (a
+    /// node's data) hold scalars. A member that is a container goes to the parser's loop, so
+    /// nesting never recurses here. Accepts and refuses exactly what the loop does.
+    private mutating func object(depth: Int) throws(Failure) -> JSONValue {
+      try open(depth: depth)
+      var fields: [String: JSONValue] = [:]
+      if take(UInt8(ascii: "}")) { return .object(fields) }
+      repeat {
+        let key = try key()
+        skipSpace()
+        if index < count, bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") {
+          fields[key] = try parser.parseValue(
+            bytes,
+            count,
+            &index,
+            depth: depth + 1,
+            values: &values,
+            &buffers
+          )
+        } else {
+          fields[key] = try value(depth: depth + 1)
+        }
+      } while try separator(closing: UInt8(ascii: "}"), in: "an object")
+      return .object(fields)
     }
   }
 
