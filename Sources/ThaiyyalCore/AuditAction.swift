@@ -6,6 +6,10 @@ public enum AuditAction: String, Sendable, CaseIterable {
   case tenantSuspended = "tenant.suspended"
   case tenantResumed = "tenant.resumed"
   case tenantDeleted = "tenant.deleted"
+  /// The operator wrote the tenant to an archive (`thaiyyal tenant export`).
+  case tenantExported = "tenant.exported"
+  /// The tenant arrived from an archive (`thaiyyal tenant import`).
+  case tenantImported = "tenant.imported"
 
   case userCreated = "user.created"
   case userUpdated = "user.updated"

@@ -62,6 +62,34 @@ public final class ServerApplication: Service, Sendable {
     return try SQLiteStore(configuration: storeConfiguration)
   }
 
+  /// The database a configuration names, for the operator's commands that work on it directly
+  /// while a server may be serving it (`tenant export`, `tenant import`): never created or
+  /// migrated here, and refused unless every migration this binary knows is applied.
+  public static func openStoreForOperator(
+    _ configuration: ServerConfiguration,
+    logger: Logger
+  ) async throws -> any Persistence {
+    if configuration.databaseURL != nil {
+      return try await openStore(configuration, logger: logger)
+    }
+    let path = configuration.databasePath
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw StoreError.cannotOpen(
+        path: path,
+        reason: "there is no database: start the server once, or run thaiyyal migrate"
+      )
+    }
+    let store = try SQLiteStore(configuration: StoreConfiguration(path: path), migrate: false)
+    let pending = try store.migrationStatus().filter {
+      if case .applied = $0.state { false } else { true }
+    }
+    guard pending.isEmpty else {
+      try? store.close()
+      throw StoreError.migrationsPending(pending.map(\.identifier))
+    }
+    return store
+  }
+
   /// Creates the data directory if needed, opens and migrates the database, and wires the
   /// services; nothing runs until ``run()``.
   ///

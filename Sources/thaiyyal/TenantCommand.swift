@@ -17,7 +17,7 @@ struct TenantCommand: AsyncParsableCommand {
     subcommands: [
       Create.self, Get.self, List.self, Update.self, Suspend.self, Resume.self, Delete.self,
       Purge.self,
-      Usage.self,
+      Usage.self, Export.self, Import.self,
     ]
   )
 

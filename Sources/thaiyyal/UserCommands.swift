@@ -133,8 +133,8 @@ struct UserCommand: AsyncParsableCommand {
     commandName: "user",
     abstract: "Manage users.",
     subcommands: [
-      Create.self, Get.self, List.self, Update.self, Suspend.self, Resume.self, Delete.self,
-      Passwd.self,
+      Create.self, Get.self, List.self, Update.self, SetPassword.self, Suspend.self, Resume.self,
+      Delete.self, Passwd.self,
     ]
   )
 
@@ -216,6 +216,32 @@ struct UserCommand: AsyncParsableCommand {
           ("STATUS", { Output.name($0.status) }), ("ID", \.id),
         ]
       )
+    }
+  }
+
+  struct SetPassword: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "set-password",
+      abstract:
+        "Set another user's password (read from standard input), as an admin: revokes the user's tokens."
+    )
+    @OptionGroup var server: ServerAddressOptions
+    @Argument(help: "User id.") var id: String
+    @Flag(help: "Read the new password from standard input (required).") var passwordStdin = false
+    @Option(help: "Output: text or json.") var output: OutputFormat = .text
+
+    func run() async throws {
+      guard passwordStdin else {
+        throw ValidationError("pass the new password on standard input with --password-stdin")
+      }
+      var request = Thaiyyal_V1_UpdateUserRequest()
+      request.user.id = id
+      request.password = try readSecretFromStandardInput("new password")
+      request.updateMask.paths = ["password"]
+      let user = try await server.call { client, options in
+        try await client.users.updateUser(request, options: options)
+      }
+      try Output.object(user, output, text: UserCommand.text(user))
     }
   }
 

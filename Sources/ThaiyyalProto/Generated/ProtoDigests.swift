@@ -12,7 +12,7 @@ public enum ProtoDigests {
     "thaiyyal/v1/execution.proto": "f1908d1644d72f0ecedbaf8ac5d8c8617eb19ec72ed0761fbf920086718d1b6b",
     "thaiyyal/v1/health.proto": "39299cff0ffef111fd2e398372d61e57cef3b819749f2e8890f28435046e92fd",
     "thaiyyal/v1/tenant.proto": "1b9b93ddb47bbba606b51eac130022194270bba74358e9de7ef6b8dccc36a6d4",
-    "thaiyyal/v1/user.proto": "1fa8ba354ee53bfc1beacf21c19d87ff15dce0106e11780692b25ae51b0c3797",
+    "thaiyyal/v1/user.proto": "b6bc3882a0649105f3f991bc25374d4a8f7690c67bbd58853a9dabccdcc5a1b7",
     "thaiyyal/v1/workflow.proto": "d56965e5153ae6759e53bfc242362fe95ccec46832d121f18d6e74350962b188",
     "ttrpc/ttrpc.proto": "e63e862adfadb2b90f9f1d40715ca2ca2d1e844f6759922dfd0437d0378e2d5a",
   ]

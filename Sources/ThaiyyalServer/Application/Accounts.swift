@@ -167,6 +167,37 @@ struct Accounts: Sendable {
     }
   }
 
+  /// Sets another user's password, as an admin (or the operator) may: revokes the user's tokens
+  /// and lifts a lockout. Users change their own with ``changePassword(current:new:in:)``, which
+  /// asks for the current one.
+  func setPassword(_ id: String, _ password: String, in call: TenantCall) async throws -> User {
+    let current = try await user(id, in: call)
+    guard current.id != call.userID else {
+      throw DomainError.failedPrecondition(
+        reason: "OWN_PASSWORD",
+        detail: "change your own password with ChangePassword, which checks the current one"
+      )
+    }
+    try Self.requireManage(role: current.role, call)
+    let hash = try await passwords.hash(password)
+    var changes = AuditChanges()
+    changes.set("password", new: "set by an admin")
+    var updated = current
+    updated.tokenGeneration += 1
+    updated.failedLogins = 0
+    updated.lockedUntil = nil
+    return try await save(
+      updated,
+      current,
+      .userPasswordChanged,
+      changes,
+      keepsOwner: false,
+      call
+    ) { users in
+      try users.setPasswordHash(id: current.id, hash)
+    }
+  }
+
   /// Ends every session of the caller by revoking its tokens.
   func logout(in call: TenantCall) async throws {
     guard let id = call.userID else {

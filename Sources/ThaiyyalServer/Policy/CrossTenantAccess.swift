@@ -11,6 +11,8 @@ enum CrossTenantAccess {
   enum Purpose: String, Sendable {
     /// The operator creates, changes, suspends, deletes, purges or reads a tenant.
     case tenantAdministration
+    /// The operator writes a tenant to an archive, or loads one into this installation.
+    case tenantMove
     /// Runs a previous process left unfinished are failed or re-queued at start-up.
     case executionRecovery
     /// Executions waiting in a busy server's queue are taken over by an idle server.

@@ -39,24 +39,34 @@ struct PasswordHasher: Sendable {
 
   /// Whether `password` matches `encoded`; a malformed hash never matches.
   func verify(_ password: String, against encoded: String) -> Bool {
-    let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
-    guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), n > 1,
-      n.nonzeroBitCount == 1,
-      let r = Int(parts[2]), let p = Int(parts[3]), (1 ... 32).contains(r), (1 ... 16).contains(p),
-      let salt = Data(base64Encoded: String(parts[4])),
-      let expected = Data(base64Encoded: String(parts[5])),
+    guard let stored = Self.parse(encoded),
       let derived = try? derive(
         password,
-        salt: Array(salt),
-        logN: n.trailingZeroBitCount,
-        r: r,
-        p: p
+        salt: stored.salt,
+        logN: stored.n.trailingZeroBitCount,
+        r: stored.r,
+        p: stored.p
       )
     else { return false }
-    guard derived.count == expected.count else { return false }
+    guard derived.count == stored.hash.count else { return false }
     var difference: UInt8 = 0
-    for (a, b) in zip(derived, expected) { difference |= a ^ b }
+    for (a, b) in zip(derived, stored.hash) { difference |= a ^ b }
     return difference == 0
+  }
+
+  /// The parts of a stored hash, `nil` when it is malformed or its cost is beyond what this
+  /// server would ever configure (N up to 2^20 with r = 8: at most 1 GiB of scrypt memory, p up
+  /// to 16): a hash from elsewhere (a tenant archive) cannot make a login take more.
+  static func parse(_ encoded: String) -> (n: Int, r: Int, p: Int, salt: [UInt8], hash: [UInt8])? {
+    let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
+    guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), n > 1, n <= 1 << 20,
+      n.nonzeroBitCount == 1,
+      let r = Int(parts[2]), let p = Int(parts[3]), (1 ... 32).contains(r), (1 ... 16).contains(p),
+      n * r <= 1 << 23,
+      let salt = Data(base64Encoded: String(parts[4])),
+      let hash = Data(base64Encoded: String(parts[5])), !hash.isEmpty
+    else { return nil }
+    return (n, r, p, Array(salt), Array(hash))
   }
 
   /// Whether `encoded` uses weaker parameters than this hasher, so it should be re-hashed.

@@ -119,10 +119,24 @@ struct UserService: Thaiyyal_V1_UserService.ServiceProtocol {
     let paths = Set(request.updateMask.paths)
     var violations = Violations()
     violations.check(!paths.isEmpty, "update_mask", "names no field")
-    for path in paths.subtracting(["email", "username", "display_name", "role"]).sorted() {
+    for path in paths.subtracting(["email", "username", "display_name", "role", "password"])
+      .sorted()
+    {
       violations.check(false, "update_mask", "\(path) cannot be updated")
     }
     let given = request.user
+    if paths.contains("password") {
+      // An admin sets another user's password (a user imported without one, a forgotten one).
+      violations.check(paths.count == 1, "update_mask", "password is set on its own")
+      if let problem = PasswordHasher.policyViolation(request.password) {
+        violations.check(false, "password", problem)
+      }
+      try violations.throwIfAny()
+      let call = try context.requireTenantCall()
+      return try await accounts.setPassword(given.id, request.password, in: call).proto(
+        at: call.now
+      )
+    }
     var edit = Accounts.Edit()
     if paths.contains("email") {
       UserFields.checkEmail(given.email, field: "user.email", &violations)

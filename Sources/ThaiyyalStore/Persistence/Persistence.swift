@@ -101,4 +101,6 @@ public protocol ScopedRepositories {
   var executions: any ExecutionRepository { get }
   var usage: any UsageRepository { get }
   var audit: any AuditRepository { get }
+  /// The tenant's rows as stored, for moving it to another installation.
+  var archive: any TenantArchiveRepository { get }
 }

@@ -212,3 +212,82 @@ public protocol AuditRepository {
   /// One entry by id.
   func find(id: String) throws -> AuditEntry?
 }
+
+/// One tenant's rows exactly as stored (ids, times, revisions, counters), table by table, for
+/// moving the tenant to another installation. Bound to one tenant like the other repositories.
+public protocol TenantArchiveRepository {
+  /// Up to `limit` rows of `table` in key order, after the row whose key (the values of
+  /// ``ArchiveTable/key``) is `after`; each row holds the values of ``ArchiveTable/columns``.
+  func rows(of table: ArchiveTable, after: [ArchiveValue]?, limit: Int) throws -> [[ArchiveValue]]
+
+  /// Inserts one row into `table`, as the values of ``ArchiveTable/columns``.
+  func insert(_ values: [ArchiveValue], into table: ArchiveTable) throws
+}
+
+/// A stored value in a tenant archive.
+public enum ArchiveValue: Sendable, Hashable {
+  case null
+  case integer(Int64)
+  case text(String)
+}
+
+/// The tables of a tenant's own data, in the order an archive holds and loads them (each after
+/// the tables it refers to), with the columns that move: the same on every backend. Columns that
+/// belong to one server rather than to the tenant (execution leases) stay behind, and so does
+/// the stored-bytes counter, which the database recounts as rows arrive.
+public enum ArchiveTable: String, Sendable, CaseIterable {
+  case users
+  case workflows
+  case workflowVersions = "workflow_versions"
+  case executions = "workflow_executions"
+  case quotaUsage = "quota_usage"
+  case auditLog = "audit_logs"
+
+  /// The columns moved, in the order of a row's values (`tenant_id` is not among them: the
+  /// archive names its tenant once).
+  public var columns: [String] {
+    switch self {
+    case .users:
+      [
+        "id", "email", "username", "display_name", "role", "status", "password_hash",
+        "token_generation", "failed_logins", "locked_until", "last_login_at", "created_at",
+        "updated_at", "revision",
+      ]
+    case .workflows:
+      [
+        "id", "name", "description", "tags", "category", "visibility", "published",
+        "latest_version", "created_by", "updated_by", "created_at", "updated_at",
+        "execution_count", "last_executed_at", "revision",
+      ]
+    case .workflowVersions:
+      ["workflow_id", "version", "definition", "change_description", "created_by", "created_at"]
+    case .executions:
+      [
+        "id", "workflow_id", "workflow_version", "status", "trigger", "input", "result", "error",
+        "nodes_executed", "node_runs", "created_by", "created_at", "started_at", "finished_at",
+        "attempts",
+      ]
+    case .quotaUsage:
+      ["quota", "period", "used"]
+    case .auditLog:
+      [
+        "id", "occurred_at", "actor_type", "actor_id", "action", "resource_type", "resource_id",
+        "outcome", "reason", "peer", "request_id", "changes",
+      ]
+    }
+  }
+
+  /// The primary key after `tenant_id`: rows are read in its order.
+  public var key: [String] {
+    switch self {
+    case .workflowVersions: ["workflow_id", "version"]
+    case .quotaUsage: ["quota", "period"]
+    default: ["id"]
+    }
+  }
+
+  /// Rows of the table that stay behind.
+  var exportFilter: String? {
+    self == .quotaUsage ? "quota <> 'storage_bytes'" : nil
+  }
+}

@@ -22,4 +22,7 @@ struct SQLScopedRepositories: ScopedRepositories {
   var executions: any ExecutionRepository { SQLExecutionRepository(db: db, tenantID: tenantID) }
   var usage: any UsageRepository { SQLUsageRepository(db: db, tenantID: tenantID) }
   var audit: any AuditRepository { SQLAuditRepository(db: db, tenantID: tenantID) }
+  var archive: any TenantArchiveRepository {
+    SQLTenantArchiveRepository(db: db, tenantID: tenantID)
+  }
 }

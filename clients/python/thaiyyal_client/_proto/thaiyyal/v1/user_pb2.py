@@ -16,7 +16,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from thaiyyal_client._proto.thaiyyal.v1 import common_pb2 as thaiyyal_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16thaiyyal/v1/user.proto\x12\x0bthaiyyal.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18thaiyyal/v1/common.proto\"\x95\x03\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x10\n\x08username\x18\x04 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x05 \x01(\t\x12\x1f\n\x04role\x18\x06 \x01(\x0e\x32\x11.thaiyyal.v1.Role\x12(\n\x06status\x18\x07 \x01(\x0e\x32\x18.thaiyyal.v1.User.Status\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_login_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x0b \x01(\t\"G\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\n\n\x06\x41\x43TIVE\x10\x01\x12\r\n\tSUSPENDED\x10\x02\x12\n\n\x06LOCKED\x10\x03\"?\n\x0cLoginRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\r\n\x05login\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\"\x8b\x01\n\rLoginResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x12\n\ntoken_type\x18\x02 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x04user\x18\x04 \x01(\x0b\x32\x11.thaiyyal.v1.User\"\x0f\n\rWhoAmIRequest\"k\n\x0eWhoAmIResponse\x12\x1f\n\x04user\x18\x01 \x01(\x0b\x32\x11.thaiyyal.v1.User\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x13\n\x0btenant_slug\x18\x03 \x01(\t\x12\x10\n\x08operator\x18\x04 \x01(\x08\"}\n\x11\x43reateUserRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x1f\n\x04role\x18\x04 \x01(\x0e\x32\x11.thaiyyal.v1.Role\x12\x10\n\x08password\x18\x05 \x01(\t\"\x1c\n\x0eGetUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x94\x01\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x1f\n\x04role\x18\x03 \x01(\x0e\x32\x11.thaiyyal.v1.Role\x12(\n\x06status\x18\x04 \x01(\x0e\x32\x18.thaiyyal.v1.User.Status\x12\x0e\n\x06prefix\x18\x05 \x01(\t\"N\n\x11ListUsersResponse\x12 \n\x05users\x18\x01 \x03(\x0b\x32\x11.thaiyyal.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"s\n\x11UpdateUserRequest\x12\x1f\n\x04user\x18\x01 \x01(\x0b\x32\x11.thaiyyal.v1.User\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\" \n\x12SuspendUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1f\n\x11ResumeUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1f\n\x11\x44\x65leteUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteUserResponse\"G\n\x15\x43hangePasswordRequest\x12\x18\n\x10\x63urrent_password\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\"\x18\n\x16\x43hangePasswordResponse\"\x0f\n\rLogoutRequest\"\x10\n\x0eLogoutResponse2\x8a\x06\n\x0bUserService\x12>\n\x05Login\x12\x19.thaiyyal.v1.LoginRequest\x1a\x1a.thaiyyal.v1.LoginResponse\x12\x41\n\x06WhoAmI\x12\x1a.thaiyyal.v1.WhoAmIRequest\x1a\x1b.thaiyyal.v1.WhoAmIResponse\x12?\n\nCreateUser\x12\x1e.thaiyyal.v1.CreateUserRequest\x1a\x11.thaiyyal.v1.User\x12\x39\n\x07GetUser\x12\x1b.thaiyyal.v1.GetUserRequest\x1a\x11.thaiyyal.v1.User\x12J\n\tListUsers\x12\x1d.thaiyyal.v1.ListUsersRequest\x1a\x1e.thaiyyal.v1.ListUsersResponse\x12?\n\nUpdateUser\x12\x1e.thaiyyal.v1.UpdateUserRequest\x1a\x11.thaiyyal.v1.User\x12\x41\n\x0bSuspendUser\x12\x1f.thaiyyal.v1.SuspendUserRequest\x1a\x11.thaiyyal.v1.User\x12?\n\nResumeUser\x12\x1e.thaiyyal.v1.ResumeUserRequest\x1a\x11.thaiyyal.v1.User\x12M\n\nDeleteUser\x12\x1e.thaiyyal.v1.DeleteUserRequest\x1a\x1f.thaiyyal.v1.DeleteUserResponse\x12Y\n\x0e\x43hangePassword\x12\".thaiyyal.v1.ChangePasswordRequest\x1a#.thaiyyal.v1.ChangePasswordResponse\x12\x41\n\x06Logout\x12\x1a.thaiyyal.v1.LogoutRequest\x1a\x1b.thaiyyal.v1.LogoutResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16thaiyyal/v1/user.proto\x12\x0bthaiyyal.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18thaiyyal/v1/common.proto\"\x95\x03\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x10\n\x08username\x18\x04 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x05 \x01(\t\x12\x1f\n\x04role\x18\x06 \x01(\x0e\x32\x11.thaiyyal.v1.Role\x12(\n\x06status\x18\x07 \x01(\x0e\x32\x18.thaiyyal.v1.User.Status\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_login_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x0b \x01(\t\"G\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\n\n\x06\x41\x43TIVE\x10\x01\x12\r\n\tSUSPENDED\x10\x02\x12\n\n\x06LOCKED\x10\x03\"?\n\x0cLoginRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\r\n\x05login\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\"\x8b\x01\n\rLoginResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x12\n\ntoken_type\x18\x02 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x04user\x18\x04 \x01(\x0b\x32\x11.thaiyyal.v1.User\"\x0f\n\rWhoAmIRequest\"k\n\x0eWhoAmIResponse\x12\x1f\n\x04user\x18\x01 \x01(\x0b\x32\x11.thaiyyal.v1.User\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x13\n\x0btenant_slug\x18\x03 \x01(\t\x12\x10\n\x08operator\x18\x04 \x01(\x08\"}\n\x11\x43reateUserRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x1f\n\x04role\x18\x04 \x01(\x0e\x32\x11.thaiyyal.v1.Role\x12\x10\n\x08password\x18\x05 \x01(\t\"\x1c\n\x0eGetUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x94\x01\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x1f\n\x04role\x18\x03 \x01(\x0e\x32\x11.thaiyyal.v1.Role\x12(\n\x06status\x18\x04 \x01(\x0e\x32\x18.thaiyyal.v1.User.Status\x12\x0e\n\x06prefix\x18\x05 \x01(\t\"N\n\x11ListUsersResponse\x12 \n\x05users\x18\x01 \x03(\x0b\x32\x11.thaiyyal.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x85\x01\n\x11UpdateUserRequest\x12\x1f\n\x04user\x18\x01 \x01(\x0b\x32\x11.thaiyyal.v1.User\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\x12\x10\n\x08password\x18\x04 \x01(\t\" \n\x12SuspendUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1f\n\x11ResumeUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1f\n\x11\x44\x65leteUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteUserResponse\"G\n\x15\x43hangePasswordRequest\x12\x18\n\x10\x63urrent_password\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\"\x18\n\x16\x43hangePasswordResponse\"\x0f\n\rLogoutRequest\"\x10\n\x0eLogoutResponse2\x8a\x06\n\x0bUserService\x12>\n\x05Login\x12\x19.thaiyyal.v1.LoginRequest\x1a\x1a.thaiyyal.v1.LoginResponse\x12\x41\n\x06WhoAmI\x12\x1a.thaiyyal.v1.WhoAmIRequest\x1a\x1b.thaiyyal.v1.WhoAmIResponse\x12?\n\nCreateUser\x12\x1e.thaiyyal.v1.CreateUserRequest\x1a\x11.thaiyyal.v1.User\x12\x39\n\x07GetUser\x12\x1b.thaiyyal.v1.GetUserRequest\x1a\x11.thaiyyal.v1.User\x12J\n\tListUsers\x12\x1d.thaiyyal.v1.ListUsersRequest\x1a\x1e.thaiyyal.v1.ListUsersResponse\x12?\n\nUpdateUser\x12\x1e.thaiyyal.v1.UpdateUserRequest\x1a\x11.thaiyyal.v1.User\x12\x41\n\x0bSuspendUser\x12\x1f.thaiyyal.v1.SuspendUserRequest\x1a\x11.thaiyyal.v1.User\x12?\n\nResumeUser\x12\x1e.thaiyyal.v1.ResumeUserRequest\x1a\x11.thaiyyal.v1.User\x12M\n\nDeleteUser\x12\x1e.thaiyyal.v1.DeleteUserRequest\x1a\x1f.thaiyyal.v1.DeleteUserResponse\x12Y\n\x0e\x43hangePassword\x12\".thaiyyal.v1.ChangePasswordRequest\x1a#.thaiyyal.v1.ChangePasswordResponse\x12\x41\n\x06Logout\x12\x1a.thaiyyal.v1.LogoutRequest\x1a\x1b.thaiyyal.v1.LogoutResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'thaiyyal.v1.user_pb2', globals())
@@ -43,24 +43,24 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LISTUSERSREQUEST._serialized_end=1179
   _LISTUSERSRESPONSE._serialized_start=1181
   _LISTUSERSRESPONSE._serialized_end=1259
-  _UPDATEUSERREQUEST._serialized_start=1261
-  _UPDATEUSERREQUEST._serialized_end=1376
-  _SUSPENDUSERREQUEST._serialized_start=1378
-  _SUSPENDUSERREQUEST._serialized_end=1410
-  _RESUMEUSERREQUEST._serialized_start=1412
-  _RESUMEUSERREQUEST._serialized_end=1443
-  _DELETEUSERREQUEST._serialized_start=1445
-  _DELETEUSERREQUEST._serialized_end=1476
-  _DELETEUSERRESPONSE._serialized_start=1478
-  _DELETEUSERRESPONSE._serialized_end=1498
-  _CHANGEPASSWORDREQUEST._serialized_start=1500
-  _CHANGEPASSWORDREQUEST._serialized_end=1571
-  _CHANGEPASSWORDRESPONSE._serialized_start=1573
-  _CHANGEPASSWORDRESPONSE._serialized_end=1597
-  _LOGOUTREQUEST._serialized_start=1599
-  _LOGOUTREQUEST._serialized_end=1614
-  _LOGOUTRESPONSE._serialized_start=1616
-  _LOGOUTRESPONSE._serialized_end=1632
-  _USERSERVICE._serialized_start=1635
-  _USERSERVICE._serialized_end=2413
+  _UPDATEUSERREQUEST._serialized_start=1262
+  _UPDATEUSERREQUEST._serialized_end=1395
+  _SUSPENDUSERREQUEST._serialized_start=1397
+  _SUSPENDUSERREQUEST._serialized_end=1429
+  _RESUMEUSERREQUEST._serialized_start=1431
+  _RESUMEUSERREQUEST._serialized_end=1462
+  _DELETEUSERREQUEST._serialized_start=1464
+  _DELETEUSERREQUEST._serialized_end=1495
+  _DELETEUSERRESPONSE._serialized_start=1497
+  _DELETEUSERRESPONSE._serialized_end=1517
+  _CHANGEPASSWORDREQUEST._serialized_start=1519
+  _CHANGEPASSWORDREQUEST._serialized_end=1590
+  _CHANGEPASSWORDRESPONSE._serialized_start=1592
+  _CHANGEPASSWORDRESPONSE._serialized_end=1616
+  _LOGOUTREQUEST._serialized_start=1618
+  _LOGOUTREQUEST._serialized_end=1633
+  _LOGOUTRESPONSE._serialized_start=1635
+  _LOGOUTRESPONSE._serialized_end=1651
+  _USERSERVICE._serialized_start=1654
+  _USERSERVICE._serialized_end=2432
 # @@protoc_insertion_point(module_scope)
