@@ -100,6 +100,17 @@ public final class ServerApplication: Service, Sendable {
     try DataDirectory.prepare(configuration.dataDirectory, logger: logger)
     let store = MeasuredPersistence(try await Self.openStore(configuration, logger: logger))
     self.store = store
+    if let slug = configuration.singleTenant {
+      let tenant = try await Tenants.ensureOrganisation(
+        slug,
+        store: store,
+        at: configuration.clock.nowMilliseconds()
+      )
+      logger.info(
+        "serving one organisation",
+        metadata: ["tenant": "\(tenant.slug)", "tenant_id": "\(tenant.id)"]
+      )
+    }
     // Half the cores at most hash passwords: a login flood leaves the rest to serving.
     let blocking = BlockingWork(
       threads: max(1, ProcessInfo.processInfo.activeProcessorCount / 2),
@@ -158,7 +169,8 @@ public final class ServerApplication: Service, Sendable {
         passwords: passwords
       ),
       plans: configuration.plans,
-      clock: clock
+      clock: clock,
+      singleTenant: configuration.singleTenant
     )
     .register(with: &router)
     UserService(
@@ -179,7 +191,8 @@ public final class ServerApplication: Service, Sendable {
           clock: clock
         ),
         clock: clock,
-        decoyHash: decoyHash
+        decoyHash: decoyHash,
+        singleTenant: configuration.singleTenant
       ),
       identities: identities
     )

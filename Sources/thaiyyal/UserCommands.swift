@@ -12,7 +12,8 @@ import ThaiyyalServer
 struct LoginCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "login",
-    abstract: "Sign in to a tenant; the token is kept for later commands."
+    abstract:
+      "Sign in to a tenant (--tenant; none on a server for one organisation); the token is kept for later commands."
   )
   @OptionGroup var server: ServerAddressOptions
   @Option(help: "Email or username.") var user: String
@@ -22,12 +23,11 @@ struct LoginCommand: AsyncParsableCommand {
     guard passwordStdin else {
       throw ValidationError("pass the password on standard input with --password-stdin")
     }
-    guard let tenant = server.tenant ?? ProcessInfo.processInfo.environment["THAIYYAL_TENANT"]
-    else {
-      throw ValidationError("name the tenant with --tenant SLUG")
-    }
+    // A server for one organisation needs no tenant; one for many answers a login without one
+    // as it answers a wrong password.
+    let named = server.tenant ?? ProcessInfo.processInfo.environment["THAIYYAL_TENANT"]
     var request = Thaiyyal_V1_LoginRequest()
-    request.tenant = tenant
+    request.tenant = named ?? ""
     request.login = user
     request.password = try readSecretFromStandardInput("password")
     // The tenant travels in the request only: as `x-tenant` it would be resolved (for an
@@ -36,6 +36,7 @@ struct LoginCommand: AsyncParsableCommand {
     let response = try await server.call(useStoredLogin: false) { client, options in
       try await client.users.login(request, options: CallOptions(timeout: options.timeout))
     }
+    let tenant = named ?? response.user.tenantID
     try CredentialStore.save(
       StoredLogin(
         tenant: tenant,

@@ -81,6 +81,31 @@ struct ServerConfigurationTests {
     #expect(loaded.maxFailedLogins == defaults.maxFailedLogins)
     #expect(loaded.lockout == defaults.lockout)
     #expect(loaded.passwordHashCost == defaults.passwordHashCost)
+    #expect(loaded.multiTenant && loaded.defaultTenant == defaults.defaultTenant)
+  }
+
+  @Test("one organisation: multi_tenant.enabled false, its tenant's slug checked")
+  func singleOrganisation() throws {
+    #expect(ServerConfiguration().singleTenant == nil)
+    var configuration = ServerConfiguration()
+    try configuration.apply(
+      yaml: "multi_tenant:\n  enabled: false\n  default_tenant: acme\n",
+      source: "test"
+    )
+    try configuration.validate()
+    #expect(configuration.singleTenant == "acme")
+    try configuration.apply(environment: ["THAIYYAL_DEFAULT_TENANT": "our-team"])
+    #expect(configuration.singleTenant == "our-team")
+    try configuration.apply(environment: ["THAIYYAL_MULTI_TENANT": "true"])
+    #expect(configuration.singleTenant == nil)
+    #expect(throws: ConfigurationError.self) {
+      try configuration.apply(environment: ["THAIYYAL_MULTI_TENANT": "sometimes"])
+    }
+    for yaml in ["multi_tenant:\n  enabled: no-thanks", "multi_tenant:\n  tenants: 3"] {
+      #expect(throws: ConfigurationError.self) { try configuration.apply(yaml: yaml) }
+    }
+    configuration.defaultTenant = "Not A Slug"
+    #expect(throws: ConfigurationError.self) { try configuration.validate() }
   }
 
   @Test("the observability endpoint: off by default; set by the file, the environment or --http")

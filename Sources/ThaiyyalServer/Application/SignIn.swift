@@ -24,6 +24,9 @@ struct SignIn: Sendable {
   /// A hash of a random password, verified against when the user does not exist, so that an
   /// unknown user costs the same time as a wrong password.
   let decoyHash: String
+  /// The organisation's tenant slug, when the server serves one: a login names no tenant, and
+  /// naming another is an unknown tenant.
+  var singleTenant: String?
 
   /// What a successful sign-in gives.
   struct Session: Sendable {
@@ -74,7 +77,10 @@ struct SignIn: Sendable {
     _ password: String,
     _ context: ServerContext
   ) async throws -> Session {
-    let tenant = try await tenants.tenant(tenantKey)
+    let key = tenantKey.isEmpty ? singleTenant ?? tenantKey : tenantKey
+    let tenant = try await tenants.tenant(key).flatMap { tenant in
+      singleTenant == nil || tenant.slug == singleTenant ? tenant : nil
+    }
     let scope = tenant.flatMap { TenantResolution.scope(of: $0) }
     let found =
       try await scope.asyncMap { scope in

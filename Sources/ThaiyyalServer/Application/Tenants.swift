@@ -82,6 +82,56 @@ struct Tenants: Sendable {
     return (tenant, owner)
   }
 
+  /// The tenant of a server that serves one organisation, created (active, on the enterprise
+  /// plan, without users: the socket's owner, the operator, adds them) when it does not exist.
+  /// Several servers starting at once on one database create it once.
+  static func ensureOrganisation(
+    _ slug: String,
+    store: any Persistence,
+    at now: Int64
+  ) async throws -> Tenant {
+    if let existing = try await store.read({ tx in try tx.tenants.find(slug) }) {
+      return existing
+    }
+    let tenant = Tenant(
+      id: .generate(),
+      slug: slug,
+      name: slug,
+      status: .active,
+      plan: .enterprise,
+      limitOverrides: PlanLimits(),
+      settingsJSON: "{}",
+      customDomain: nil,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: nil,
+      revision: 1
+    )
+    var changes = AuditChanges()
+    changes.set("slug", new: slug)
+    changes.set("plan", new: tenant.plan.rawValue)
+    let created = AuditContext.system(at: now).entry(
+      tenant: tenant.id,
+      .tenantCreated,
+      resourceID: tenant.id.rawValue,
+      changes: changes.json,
+      reason: "the organisation's tenant (multi_tenant.enabled: false)"
+    )
+    do {
+      try await store.write { tx in
+        try tx.tenants.create(tenant)
+        try tx.scoped(CrossTenantAccess.scope(of: tenant.id, for: .tenantAdministration)).audit
+          .append(created)
+      }
+      return tenant
+    } catch DomainError.alreadyExists {
+      guard let existing = try await store.read({ tx in try tx.tenants.find(slug) }) else {
+        throw DomainError.notFound(resource: "tenant", id: slug)
+      }
+      return existing
+    }
+  }
+
   /// Tenants in `statuses`, on `plan` when given (the operator's directory).
   func list(statuses: [Tenant.Status], plan: Plan?, page: PageRequest) async throws -> Page<Tenant>
   {

@@ -48,13 +48,28 @@ extension ServerConfiguration {
       path: "",
       allowed: [
         "data_dir", "listen", "limits", "log", "database", "security", "plans", "executions",
-        "observability",
+        "observability", "multi_tenant",
       ]
     ) {
       key,
       value in
       switch key {
       case "data_dir": dataDirectory = try reader.string(value, "data_dir")
+      case "multi_tenant":
+        try reader.section(
+          value,
+          path: "multi_tenant.",
+          allowed: ["enabled", "default_tenant"]
+        ) { key, value in
+          switch key {
+          case "enabled":
+            guard let flag = value as? Bool else {
+              throw ConfigurationError("\(source): multi_tenant.enabled must be true or false")
+            }
+            multiTenant = flag
+          default: defaultTenant = try reader.string(value, "multi_tenant.default_tenant")
+          }
+        }
       case "listen":
         try reader.section(value, path: "listen.", allowed: ["socket", "tcp"]) { key, value in
           switch key {
@@ -230,6 +245,13 @@ extension ServerConfiguration {
       databaseURL = try Self.parseDatabaseURL(value, source: "THAIYYAL_DATABASE_URL")
     }
     if let value = environment["THAIYYAL_DATA_DIR"], !value.isEmpty { dataDirectory = value }
+    if let value = environment["THAIYYAL_MULTI_TENANT"], !value.isEmpty {
+      guard let flag = Bool(value.lowercased()) else {
+        throw ConfigurationError("THAIYYAL_MULTI_TENANT must be true or false")
+      }
+      multiTenant = flag
+    }
+    if let value = environment["THAIYYAL_DEFAULT_TENANT"], !value.isEmpty { defaultTenant = value }
     if let value = environment["THAIYYAL_SOCKET"], !value.isEmpty { socketPath = value }
     if let value = environment["THAIYYAL_ADDRESS"], !value.isEmpty { tcpAddress = value }
     if let value = environment["THAIYYAL_LOG_LEVEL"], !value.isEmpty {

@@ -93,6 +93,16 @@ public struct ServerConfiguration: Sendable {
   /// The log file (`observability.logging.output`); standard error when `nil` or `stderr`. The
   /// server reopens it on SIGHUP, so logrotate can move it away.
   public var logOutput: String?
+  /// Whether the server serves several organisations (`multi_tenant.enabled`, the default), or
+  /// one: then every call acts in ``defaultTenant``, which no call needs to name, and which the
+  /// server creates at start when it is missing.
+  public var multiTenant = true
+  /// The organisation's tenant when ``multiTenant`` is off (`multi_tenant.default_tenant`).
+  public var defaultTenant = "default"
+
+  /// The tenant every call acts in, when the server serves one organisation.
+  public var singleTenant: String? { multiTenant ? nil : defaultTenant }
+
   /// `HOST:PORT` of the operator's HTTP endpoint (`/metrics`, `/healthz`, `/readyz`); off when
   /// `nil`. Port 0 picks a free one.
   public var observabilityAddress: String?
@@ -156,6 +166,11 @@ public struct ServerConfiguration: Sendable {
     else {
       throw ConfigurationError(
         "limits.idle_timeout_seconds and frame_timeout_seconds must be positive and drain_timeout_seconds not negative"
+      )
+    }
+    guard Slug.isValid(defaultTenant) else {
+      throw ConfigurationError(
+        "multi_tenant.default_tenant must be a tenant slug: 3 to 63 lower-case letters, digits and single dashes"
       )
     }
     guard (10 ... 20).contains(passwordHashCost) else {

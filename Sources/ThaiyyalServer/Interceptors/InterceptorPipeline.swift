@@ -37,7 +37,8 @@ enum InterceptorPipeline {
         TenantResolutionInterceptor(
           directory: tenants,
           plans: configuration.plans,
-          clock: configuration.clock
+          clock: configuration.clock,
+          singleTenant: configuration.singleTenant
         )
       ),
       ScopedInterceptor(AuthorizationInterceptor(policies: AccessPolicies.table, denials: denials)),

@@ -6,6 +6,9 @@ import ThaiyyalRPC
 /// users (`x-tenant`, when sent, must name the same tenant), the `x-tenant` metadata (slug or id)
 /// for the operator.
 ///
+/// A server for one organisation (``ServerConfiguration/singleTenant``) acts in its tenant on
+/// every call that names none, the operator's included; any other tenant is NOT_FOUND there.
+///
 /// A deleted tenant is invisible to everyone but the operator: `NOT_FOUND`, as if it never existed.
 /// Anonymous calls act in no tenant, whatever `x-tenant` says: a stranger can neither learn which
 /// tenants exist nor spend a tenant's rate limit.
@@ -13,6 +16,8 @@ struct TenantResolutionInterceptor: ServerInterceptor {
   let directory: TenantDirectory
   let plans: PlanCatalog
   let clock: WallClock
+  /// The organisation's tenant slug, when the server serves one.
+  var singleTenant: String?
 
   func intercept(
     payload: [UInt8],
@@ -27,7 +32,7 @@ struct TenantResolutionInterceptor: ServerInterceptor {
     let resolved: (Tenant, TenantScope)
     switch principal {
     case .user(_, let tenantID, _):
-      guard let tenant = try await directory.tenant(tenantID.rawValue),
+      guard let tenant = try await directory.tenant(tenantID.rawValue), serves(tenant),
         let scope = TenantResolution.scope(of: tenant)
       else {
         throw RPCError(.notFound, "tenant \(requested ?? tenantID.rawValue) not found")
@@ -41,8 +46,10 @@ struct TenantResolutionInterceptor: ServerInterceptor {
       }
       resolved = (tenant, scope)
     case .operator:
-      guard let requested else { return try await next(payload, context) }
-      guard let tenant = try await directory.tenant(requested),
+      guard let requested = requested ?? singleTenant else {
+        return try await next(payload, context)
+      }
+      guard let tenant = try await directory.tenant(requested), serves(tenant),
         let scope = TenantResolution.scope(of: tenant, forOperator: true)
       else {
         throw RPCError(.notFound, "tenant \(requested) not found")
@@ -60,5 +67,10 @@ struct TenantResolutionInterceptor: ServerInterceptor {
       context: context
     )
     return try await next(payload, context)
+  }
+
+  /// Whether calls may act in `tenant`: any tenant, or only the organisation's.
+  private func serves(_ tenant: Tenant) -> Bool {
+    singleTenant.map { tenant.slug == $0 } ?? true
   }
 }

@@ -11,11 +11,20 @@ struct TenantService: Thaiyyal_V1_TenantService.ServiceProtocol {
   let tenants: Tenants
   let plans: PlanCatalog
   let clock: WallClock
+  /// The organisation's tenant slug, when the server serves one.
+  var singleTenant: String?
 
   func createTenant(
     request: Thaiyyal_V1_CreateTenantRequest,
     context: ServerContext
   ) async throws -> Thaiyyal_V1_CreateTenantResponse {
+    if let singleTenant {
+      throw DomainError.failedPrecondition(
+        reason: "SINGLE_ORGANISATION",
+        detail:
+          "this server serves one organisation, tenant \(singleTenant) (multi_tenant.enabled: false); it creates no other"
+      )
+    }
     var violations = Violations()
     violations.check(
       Slug.isValid(request.slug),
