@@ -369,6 +369,59 @@ struct TenantMoveTests {
     }
   }
 
+  @Test("an export is one snapshot: a workflow created while it runs is not half in it")
+  func snapshot() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    try await withTestServer(.inProcess) { source in
+      let fixture = try await Fixture.make(source, slug: "acme")
+      try await fixture.setLimits {
+        $0.rateLimitPerSecond = 100_000
+        $0.rateLimitBurst = 100_000
+      }
+      // 40 versions: two pages of 32. Between them a workflow is created (after the export read
+      // the workflows); a reader that saw it would write its version without its workflow.
+      for index in 0 ..< 40 { _ = try await fixture.createWorkflow(name: "flow-\(index)") }
+      let path = directory.path + "/acme.jsonl"
+      FileManager.default.createFile(atPath: path, contents: nil)
+      let handle = try #require(FileHandle(forWritingAtPath: path))
+      let created = DispatchSemaphore(value: 0)
+      let once = Reports()
+      let member = fixture.client(.member)
+      _ = try await TenantMoves(store: source.application.store).export(
+        "acme",
+        to: handle,
+        options: .init(),
+        actor: Self.operatorContext,
+        progress: { counts in
+          guard counts[.workflowVersions] == 32, once.values.isEmpty else { return }
+          once.add(1)
+          // The export's transaction waits here (on the store's thread) while another commits.
+          Task.detached {
+            _ = try? await member.workflows.createWorkflow(
+              .with {
+                $0.name = "during"
+                $0.definitionJson = Definitions.sum
+              }
+            )
+            created.signal()
+          }
+          if created.wait(timeout: .now() + 60) == .timedOut {
+            Issue.record("the workflow created during the export did not commit")
+          }
+        }
+      )
+      try handle.close()
+      #expect(once.values == [1], "the export paused between the pages of versions")
+      let text = try String(contentsOfFile: path, encoding: .utf8)
+      #expect(!text.contains(#""name":"during""#))
+      try await withTestServer(.inProcess) { target in
+        let (_, counts) = try await Self.importArchive(path, into: target)
+        #expect(counts[.workflows] == 40 && counts[.workflowVersions] == 40)
+      }
+    }
+  }
+
   @Test("an export reads executions a few at a time, however many there are")
   func streams() async throws {
     let directory = try TemporaryDirectory()

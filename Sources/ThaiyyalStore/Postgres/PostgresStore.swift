@@ -125,7 +125,11 @@ public final class PostgresStore: Persistence {
     _ body: (any StoreTransaction) throws -> T
   ) throws -> T {
     try pool.withConnection { connection in
-      try connection.execute(writes ? "BEGIN" : "BEGIN READ ONLY")
+      // A read sees one snapshot throughout, as on SQLite: a read of many statements (a tenant
+      // export, a page and its count) is consistent. Read-only, it never fails to serialise.
+      try connection.execute(
+        writes ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+      )
       let result: T
       do {
         result = try body(SQLTransaction(connection: connection.transaction(writes: writes)))
