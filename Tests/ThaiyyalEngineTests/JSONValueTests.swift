@@ -41,6 +41,44 @@ struct JSONValueTests {
     #expect(try JSONParser().parse(text) == value)
   }
 
+  /// Go's escaping, one Unicode scalar at a time: what the writer's byte loop must match.
+  static func goQuoted(_ string: String) -> String {
+    var out = "\""
+    for scalar in string.unicodeScalars {
+      switch scalar.value {
+      case 0x22: out += "\\\""
+      case 0x5C: out += "\\\\"
+      case 0x0A: out += "\\n"
+      case 0x0D: out += "\\r"
+      case 0x09: out += "\\t"
+      case 0x00 ..< 0x20, 0x3C, 0x3E, 0x26, 0x2028, 0x2029:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+
+  @Test("strings are escaped as Go escapes them, whatever they hold")
+  func escaping() throws {
+    var random = RandomWorkflowTests.SplitMix(state: 7)
+    let alphabet: [Unicode.Scalar] = [
+      "a", "Z", "0", " ", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1f}", "\u{7f}", "<", ">",
+      "&", "é", "\u{2027}", "\u{2028}", "\u{2029}", "\u{202a}", "€", "😀", "\u{e2}", "\u{80}",
+    ]
+    for length in 0 ..< 400 {
+      var text = String.UnicodeScalarView()
+      for _ in 0 ..< length % 40 {
+        text.append(alphabet[Int(random.next() % UInt64(alphabet.count))])
+      }
+      let string = String(text)
+      let written = JSONWriter().string(.string(string))
+      #expect(written == Self.goQuoted(string), "\(string.debugDescription)")
+      #expect(try JSONParser().parse(written) == .string(string))
+    }
+  }
+
   @Test("unicode escapes, surrogate pairs and a repeated key (last wins)")
   func strings() throws {
     #expect(try JSONParser().parse(#""\u00e9\ud83d\ude00""#) == .string("é😀"))

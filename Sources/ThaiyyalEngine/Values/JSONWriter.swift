@@ -84,26 +84,47 @@ public struct JSONWriter {
     a.utf8.lexicographicallyPrecedes(b.utf8)
   }
 
+  /// The string quoted and escaped as Go escapes it: `"`, `\\`, newline, return and tab by
+  /// name; other control characters, `<`, `>`, `&`, U+2028 and U+2029 as `\\u` and four hex
+  /// digits. Runs of bytes that need nothing are copied whole.
   static func writeString(_ string: String, into out: inout [UInt8]) {
-    let hex = Array("0123456789abcdef".utf8)
     out.append(UInt8(ascii: "\""))
-    for scalar in string.unicodeScalars {
-      switch scalar.value {
-      case 0x22: out.append(contentsOf: [0x5C, 0x22])
-      case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-      case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-      case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-      case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-      case 0x00 ..< 0x20, 0x3C, 0x3E, 0x26, 0x2028, 0x2029:
-        let v = scalar.value
-        out.append(contentsOf: Array("\\u".utf8))
-        out.append(contentsOf: [
-          hex[Int(v >> 12 & 0xF)], hex[Int(v >> 8 & 0xF)], hex[Int(v >> 4 & 0xF)],
-          hex[Int(v & 0xF)],
-        ])
-      default:
-        out.append(contentsOf: Array(String(Character(scalar)).utf8))
+    var string = string
+    string.withUTF8 { bytes in
+      var run = 0
+      var index = 0
+      func escape(_ code: UInt32, skipping width: Int) {
+        out.append(contentsOf: bytes[run ..< index])
+        switch code {
+        case 0x22: out += [0x5C, 0x22]
+        case 0x5C: out += [0x5C, 0x5C]
+        case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+        case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+        case 0x09: out += [0x5C, UInt8(ascii: "t")]
+        default:
+          out += [0x5C, UInt8(ascii: "u")]
+          for shift in stride(from: 12, through: 0, by: -4) {
+            let nibble = UInt8(code >> UInt32(shift) & 0xF)
+            out.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+          }
+        }
+        index += width
+        run = index
       }
+      while index < bytes.count {
+        let byte = bytes[index]
+        switch byte {
+        case 0x00 ..< 0x20, 0x22, 0x5C, 0x3C, 0x3E, 0x26:
+          escape(UInt32(byte), skipping: 1)
+        case 0xE2
+        where index + 2 < bytes.count && bytes[index + 1] == 0x80
+          && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+          escape(bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029, skipping: 3)
+        default:
+          index += 1
+        }
+      }
+      out.append(contentsOf: bytes[run ..< bytes.count])
     }
     out.append(UInt8(ascii: "\""))
   }
