@@ -35,6 +35,8 @@ public final class ServerApplication: Service, Sendable {
   let blocking: BlockingWork
   /// Decoded definitions of the versions run so far.
   let definitions = DefinitionCache()
+  /// Held while this server may use the data directory's SQLite file.
+  private let directoryLock: DataDirectoryLock?
 
   /// The SQLite file under the data directory (opened and migrated), or the PostgreSQL database
   /// `databaseURL` names (checked: a safe role and a current schema).
@@ -98,6 +100,10 @@ public final class ServerApplication: Service, Sendable {
     self.configuration = configuration
     self.logger = logger
     try DataDirectory.prepare(configuration.dataDirectory, logger: logger)
+    // Servers on PostgreSQL share their database by design; on SQLite one server owns the file.
+    directoryLock =
+      configuration.databaseURL == nil
+      ? try DataDirectoryLock.acquire(in: configuration.dataDirectory) : nil
     let store = MeasuredPersistence(try await Self.openStore(configuration, logger: logger))
     self.store = store
     if let slug = configuration.singleTenant {

@@ -125,11 +125,13 @@ enum DataPaths {
     return configuration.databasePath
   }
 
-  /// Whether something accepts connections on the directory's default socket.
+  /// Whether a server runs on the directory: it holds the directory's lock, or something accepts
+  /// connections on the directory's default socket.
   static func serverAnswers(in given: String?) -> Bool {
     var configuration = ServerConfiguration()
     configuration.dataDirectory = directory(given)
-    return UnixSocketFile.isListening(path: configuration.effectiveSocketPath)
+    return DataDirectoryLock.isHeld(in: configuration.dataDirectory)
+      || UnixSocketFile.isListening(path: configuration.effectiveSocketPath)
   }
 }
 

@@ -79,6 +79,12 @@ struct BackupEndToEndTests {
     // A fresh server on the restored directory serves every acknowledged workflow.
     let fresh = try await TenancyEndToEndTests.startServer(in: restored.path)
     defer { fresh.terminate() }
+    // Never under a running server, even when forced.
+    let underServer = try await BinaryTests.run(["restore", file, "--data-dir", target, "--force"])
+    #expect(
+      underServer.status == 1 && underServer.error.contains("a server is running"),
+      "\(underServer.error)"
+    )
     let reader = ThaiyyalClient(connectingTo: .unixDomainSocket(path: restored.path + "/s.sock"))
     reader.token = try await reader.users.login(
       .with {

@@ -9,6 +9,32 @@ import ThaiyyalTesting
 /// The server's parts start in `run()`, never in an initialiser, and stop on graceful shutdown.
 @Suite("Lifecycle")
 struct LifecycleTests {
+  @Test(
+    "a second server on the same SQLite data directory is refused while the first runs",
+    .enabled(if: TestBackend.current == .sqlite)
+  )
+  func oneServerPerDirectory() async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    func on(_ socket: String) -> (inout ServerConfiguration) -> Void {
+      {
+        $0.dataDirectory = directory.path
+        $0.socketPath = directory.path + "/" + socket
+      }
+    }
+    try await withTestServer(.inProcess, configure: on("first.sock")) { _ in
+      #expect(DataDirectoryLock.isHeld(in: directory.path))
+      do {
+        try await withTestServer(.inProcess, configure: on("second.sock")) { _ in }
+        Issue.record("a second server started on the same data directory")
+      } catch {
+        #expect("\(error)".contains("another server is running"), "\(error)")
+      }
+    }
+    #expect(!DataDirectoryLock.isHeld(in: directory.path), "released when the server stopped")
+    try await withTestServer(.inProcess, configure: on("again.sock")) { _ in }
+  }
+
   @Test("making the application binds nothing and runs nothing; run() serves; shutdown stops it")
   func nothingStartsInInit() async throws {
     let directory = try TemporaryDirectory()
