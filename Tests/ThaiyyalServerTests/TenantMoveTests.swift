@@ -60,7 +60,8 @@ struct TenantMoveTests {
     _ server: TestServer,
     _ slug: String,
     into directory: TemporaryDirectory,
-    options: TenantMoves.ExportOptions = .init(passwordHashes: true, executions: true)
+    options: TenantMoves.ExportOptions = .init(passwordHashes: true, executions: true),
+    progress: @escaping TenantMoves.Progress = { _ in }
   ) async throws -> String {
     let path = directory.path + "/\(slug)-\(UUIDv7.generate()).jsonl"
     FileManager.default.createFile(atPath: path, contents: nil)
@@ -70,7 +71,8 @@ struct TenantMoveTests {
       slug,
       to: handle,
       options: options,
-      actor: operatorContext
+      actor: operatorContext,
+      progress: progress
     )
     return path
   }
@@ -382,17 +384,14 @@ struct TenantMoveTests {
       // 40 versions: two pages of 32. Between them a workflow is created (after the export read
       // the workflows); a reader that saw it would write its version without its workflow.
       for index in 0 ..< 40 { _ = try await fixture.createWorkflow(name: "flow-\(index)") }
-      let path = directory.path + "/acme.jsonl"
-      FileManager.default.createFile(atPath: path, contents: nil)
-      let handle = try #require(FileHandle(forWritingAtPath: path))
       let created = DispatchSemaphore(value: 0)
       let once = Reports()
       let member = fixture.client(.member)
-      _ = try await TenantMoves(store: source.application.store).export(
+      let path = try await Self.export(
+        source,
         "acme",
-        to: handle,
+        into: directory,
         options: .init(),
-        actor: Self.operatorContext,
         progress: { counts in
           guard counts[.workflowVersions] == 32, once.values.isEmpty else { return }
           once.add(1)
@@ -411,7 +410,6 @@ struct TenantMoveTests {
           }
         }
       )
-      try handle.close()
       #expect(once.values == [1], "the export paused between the pages of versions")
       let text = try String(contentsOfFile: path, encoding: .utf8)
       #expect(!text.contains(#""name":"during""#))
@@ -434,16 +432,12 @@ struct TenantMoveTests {
       }
       let flow = try await fixture.createWorkflow()
       for _ in 0 ..< 40 { _ = try await fixture.execute(flow.id) }
-      let path = directory.path + "/acme.jsonl"
-      FileManager.default.createFile(atPath: path, contents: nil)
-      let handle = try #require(FileHandle(forWritingAtPath: path))
-      defer { try? handle.close() }
       let reports = Reports()
-      _ = try await TenantMoves(store: server.application.store).export(
+      _ = try await Self.export(
+        server,
         "acme",
-        to: handle,
+        into: directory,
         options: .init(executions: true),
-        actor: Self.operatorContext,
         progress: { reports.add($0[.executions] ?? 0) }
       )
       // One report per page: executions arrive eight at a time (and an empty last page).
