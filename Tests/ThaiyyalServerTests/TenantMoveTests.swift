@@ -102,6 +102,10 @@ struct TenantMoveTests {
     try await withTestServer(.inProcess) { source in
       let fixture = try await Fixture.make(source, slug: "acme")
       try await Self.populate(fixture)
+      try await fixture.setLimits {
+        $0.maxUsers = 50
+        $0.rateLimitPerSecond = 7
+      }
       let tenantID = TenantID(rawValue: fixture.tenant.id)
       let before = try await Self.rows(source.application.store, tenantID)
       let path = try await Self.export(source, "acme", into: directory)
@@ -129,6 +133,8 @@ struct TenantMoveTests {
           try tx.tenants.find(id: tenantID)
         }
         #expect(tenantAfter == tenantBefore)
+        #expect(tenantAfter?.limitOverrides.maxUsers == 50)
+        #expect(tenantAfter?.limitOverrides.rateLimitPerSecond == 7)
 
         // The users' hashes came along: they sign in on the target with their passwords, and see
         // their workflows and executions.
@@ -334,6 +340,14 @@ struct TenantMoveTests {
           "version 2"
         )
         try await refused("not-an-archive", [#"{"nodes": []}"#], "not a tenant archive")
+        let negative = [
+          lines[0].replacingOccurrences(
+            of: #""limit_overrides":{}"#,
+            with: #""limit_overrides":{"max_users":-5}"#
+          )
+        ]
+        #expect(negative[0] != lines[0])
+        try await refused("negative-limit", negative + lines.dropFirst(), "-1 (unlimited) or more")
         try await refused("empty", [], "empty")
         let extraColumn = lines.map {
           $0.hasPrefix(#"{"row":{"#) && $0.contains(#""table":"workflows""#)

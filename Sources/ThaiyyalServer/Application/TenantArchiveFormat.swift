@@ -89,7 +89,9 @@ enum TenantArchiveFormat {
     }
 
     static func record(_ tenant: Tenant) throws -> JSONValue {
-      let limits = try JSONParser().parse(try JSONEncoder().encode(tenant.limitOverrides).bytes)
+      let encoder = JSONEncoder()
+      encoder.keyEncodingStrategy = .convertToSnakeCase
+      let limits = try JSONParser().parse(try encoder.encode(tenant.limitOverrides).bytes)
       return .object([
         "id": .string(tenant.id.rawValue),
         "slug": .string(tenant.slug),
@@ -269,12 +271,17 @@ enum TenantArchiveFormat {
       guard let plan = Plan(rawValue: try text("plan")) else {
         throw fail("tenant.plan is not one of free, pro, enterprise")
       }
+      let decoder = JSONDecoder()
+      decoder.keyDecodingStrategy = .convertFromSnakeCase
       guard let limits = record["limit_overrides"],
-        let overrides = try? JSONDecoder().decode(
+        let overrides = try? decoder.decode(
           PlanLimits.self,
           from: Data(JSONWriter().string(limits).utf8)
         )
       else { throw fail("tenant.limit_overrides is not a set of plan limits") }
+      guard PlanLimits.fields.allSatisfy({ (overrides[keyPath: $0] ?? -1) >= -1 }) else {
+        throw fail("tenant.limit_overrides: limits must be -1 (unlimited) or more")
+      }
       let id = try text("id")
       guard UUIDv7.isValid(id) else { throw fail("tenant.id is not an id") }
       guard let created = try integer("created_at"),

@@ -1,4 +1,3 @@
-import Crypto
 public import Foundation
 public import ThaiyyalCore
 public import ThaiyyalStore
@@ -52,7 +51,7 @@ public struct TenantMoves: Sendable {
   /// Writes the tenant named by `idOrSlug` to `output` from one consistent snapshot, then
   /// records the export in the tenant's audit log.
   ///
-  /// - Throws: ``DomainError/notFound(resource:)`` for an unknown tenant, or what writing
+  /// - Throws: ``DomainError/notFound(resource:id:)`` for an unknown tenant, or what writing
   ///   `output` threw.
   public func export(
     _ idOrSlug: String,
