@@ -31,6 +31,11 @@ struct ImportWorkflowsCommand: AsyncParsableCommand {
           let request = try Self.request(file)
           let workflow = try await client.workflows.createWorkflow(request, options: options)
           print("imported \(file): \(workflow.id) \(workflow.name)")
+        } catch let error as RPCError where error.errorInfo?.reason == "TENANT_REQUIRED" {
+          // Not this file's fault: no file would land anywhere.
+          throw UsageError(
+            "name the tenant to import into with --tenant SLUG, or sign in first (thaiyyal login --tenant SLUG); a server for one organisation (multi_tenant.enabled: false) needs neither"
+          )
         } catch let error as RPCError {
           refused += 1
           print("refused  \(file): \(error.code): \(error.message)")

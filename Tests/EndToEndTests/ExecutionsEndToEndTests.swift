@@ -258,6 +258,15 @@ struct ExecutionsEndToEndTests {
       ],
       input: password
     )
+    // Before signing in, the operator names no tenant: importing says how to name one.
+    let early = directory.path + "/early.json"
+    try #"{"nodes": [{"id": "a", "data": {"value": 1}}]}"#.write(
+      toFile: early,
+      atomically: true,
+      encoding: .utf8
+    )
+    let unnamed = try await thaiyyal(["import-workflows", early])
+    #expect(unnamed.status == 2 && unnamed.error.contains("--tenant"), "\(unnamed.error)")
     let login = try await thaiyyal(
       ["login", "--tenant", "acme", "--user", "owner", "--password-stdin"],
       input: password
