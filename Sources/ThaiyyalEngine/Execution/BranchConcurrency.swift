@@ -39,9 +39,11 @@ enum BranchSafety {
     }
   }
 
+  private static let nodeDot: [UInt8] = Array("node.".utf8)
+
   /// Whether `text` contains `node.`, by bytes (cheaper than a general substring search).
   private static func containsNodeDot(_ text: String.UTF8View) -> Bool {
-    let pattern: [UInt8] = Array("node.".utf8)
+    let pattern = nodeDot
     var matched = 0
     for byte in text {
       if byte == pattern[matched] {
