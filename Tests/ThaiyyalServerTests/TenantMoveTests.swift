@@ -385,6 +385,55 @@ struct TenantMoveTests {
     }
   }
 
+  @Test("lines longer than a read are read whole; a line past the limit is refused")
+  func longLines() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let path = directory.path + "/long.jsonl"
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let output = try #require(FileHandle(forWritingAtPath: path))
+    let writer = TenantArchiveFormat.Writer(output)
+    let tenant = Tenant(
+      id: .generate(),
+      slug: "acme",
+      name: "Acme",
+      status: .active,
+      plan: .pro,
+      limitOverrides: PlanLimits(),
+      settingsJSON: "{}",
+      customDomain: nil,
+      createdAt: 1,
+      updatedAt: 2,
+      deletedAt: nil,
+      revision: 3
+    )
+    // A definition of 3 MiB, with escapes: its line arrives in several reads of 1 MiB.
+    let definition =
+      #"{"nodes": [], "note": ""# + String(repeating: #"a"b"#, count: 800_000) + #""}"#
+    let row: [ArchiveValue] = [
+      .text(UUIDv7.generate()), .integer(1), .text(definition), .text(""), .text("u"), .integer(5),
+    ]
+    try writer.header(tenant: tenant, options: .init(), at: 9)
+    try writer.row(row, of: .workflowVersions)
+    try writer.trailer([.workflowVersions: 1])
+    try output.close()
+
+    let input = try #require(FileHandle(forReadingAtPath: path))
+    let reader = TenantArchiveFormat.Reader(input)
+    #expect(try reader.header().tenant == tenant)
+    let (table, values) = try #require(try reader.row())
+    #expect(table == .workflowVersions && values == row)
+    #expect(try reader.row() == nil)
+    try reader.trailer(expecting: [.workflowVersions: 1])
+    try input.close()
+
+    let again = try #require(FileHandle(forReadingAtPath: path))
+    defer { try? again.close() }
+    let strict = TenantArchiveFormat.Reader(again, maxLineBytes: 2 << 20)
+    _ = try strict.header()
+    #expect(throws: TenantMoveError.self) { _ = try strict.row() }
+  }
+
   @Test("an export is one snapshot: a workflow created while it runs is not half in it")
   func snapshot() async throws {
     let directory = try TemporaryDirectory()

@@ -119,9 +119,12 @@ enum TenantArchiveFormat {
     private var end: JSONValue?
     /// The number of the line last read.
     private(set) var line = 0
+    private let maxLineBytes: Int
 
-    init(_ input: FileHandle) {
+    /// Tests lower `maxLineBytes`.
+    init(_ input: FileHandle, maxLineBytes: Int = TenantArchiveFormat.maxLineBytes) {
       self.input = input
+      self.maxLineBytes = maxLineBytes
     }
 
     func fail(_ reason: String) -> TenantMoveError { .archive(line: line, reason) }
@@ -222,16 +225,20 @@ enum TenantArchiveFormat {
 
     /// The next line without its newline; `nil` at the end of the file.
     private func nextLine() throws -> [UInt8]? {
+      // Where the search for the newline goes on from: a long line arriving in many chunks is
+      // scanned once, not from its start again after every chunk.
+      var searched = start
       while true {
-        if let newline = buffer[start...].firstIndex(of: 0x0A) {
+        if let newline = buffer[searched...].firstIndex(of: 0x0A) {
           let bytes = Array(buffer[start ..< newline])
           start = newline + 1
           line += 1
           return bytes
         }
-        guard buffer.count - start <= TenantArchiveFormat.maxLineBytes else {
+        searched = buffer.count
+        guard buffer.count - start <= maxLineBytes else {
           line += 1
-          throw fail("a line longer than \(TenantArchiveFormat.maxLineBytes >> 20) MiB")
+          throw fail("a line longer than \(maxLineBytes) bytes")
         }
         if atEnd {
           guard start < buffer.count else { return nil }
@@ -240,6 +247,7 @@ enum TenantArchiveFormat {
         }
         if start > 0 {
           buffer.removeSubrange(..<start)
+          searched -= start
           start = 0
         }
         if let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
