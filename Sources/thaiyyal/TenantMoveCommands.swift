@@ -23,6 +23,17 @@ struct DatabaseOptions: ParsableArguments {
   var databaseURL: String?
 
   func open() async throws -> any Persistence {
+    try await ServerApplication.openStoreForOperator(try configuration(), logger: Self.logger)
+  }
+
+  private static var logger: Logger {
+    var logger = Logger(label: "thaiyyal.operator")
+    logger.logLevel = .warning
+    return logger
+  }
+
+  /// The server's configuration, with these options applied.
+  func configuration() throws -> ServerConfiguration {
     let environment = ProcessInfo.processInfo.environment
     var configuration = try ServerConfiguration.load(
       file: config ?? environment["THAIYYAL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 },
@@ -32,9 +43,7 @@ struct DatabaseOptions: ParsableArguments {
     if let databaseURL {
       try configuration.apply(environment: ["THAIYYAL_DATABASE_URL": databaseURL])
     }
-    var logger = Logger(label: "thaiyyal.operator")
-    logger.logLevel = .warning
-    return try await ServerApplication.openStoreForOperator(configuration, logger: logger)
+    return configuration
   }
 }
 
@@ -167,9 +176,11 @@ extension TenantCommand {
       do {
         let store = try await database.open()
         defer { try? store.close() }
+        var options = TenantMoves.ImportOptions(slug: slug, newID: newID)
+        options.organisation = try database.configuration().singleTenant
         let (imported, counts) = try await TenantMoves(store: store).importArchive(
           from: handle,
-          options: .init(slug: slug, newID: newID),
+          options: options,
           actor: localOperator("tenant import"),
           progress: progress.update
         )

@@ -193,6 +193,14 @@ struct TenantMoveTests {
       } catch let error as DomainError {
         #expect("\(error)".contains("slug"))
       }
+      do {
+        var options = TenantMoves.ImportOptions(slug: "acme-two", newID: true)
+        options.organisation = "our-team"
+        _ = try await Self.importArchive(path, into: server, options)
+        Issue.record("a second organisation was imported into an installation for one")
+      } catch let error as TenantMoveError {
+        #expect("\(error)".contains("one organisation, our-team"))
+      }
       #expect(try await Self.tenantCount(server) == tenants)
 
       // A copy beside the original: a new id and slug, the same rows, isolated from the original.

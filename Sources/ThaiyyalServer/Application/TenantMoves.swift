@@ -35,6 +35,9 @@ public struct TenantMoves: Sendable {
     public var slug: String?
     /// Whether the tenant gets a new id here (a copy beside the original), instead of its own.
     public var newID = false
+    /// The organisation's tenant slug when the installation serves one: a tenant under any other
+    /// slug would be unreachable there, and is refused.
+    public var organisation: String?
 
     public init(slug: String? = nil, newID: Bool = false) {
       self.slug = slug
@@ -130,6 +133,11 @@ public struct TenantMoves: Sendable {
       var tenant = original
       if let slug = options.slug { tenant.slug = slug }
       if options.newID { tenant.id = .generate() }
+      if let organisation = options.organisation, tenant.slug != organisation {
+        throw TenantMoveError.clash(
+          "this installation serves one organisation, \(organisation) (multi_tenant.enabled: false): import the tenant with --slug \(organisation), before its server first starts (after thaiyyal migrate)"
+        )
+      }
       if let existing = try tx.tenants.find(id: tenant.id) {
         throw TenantMoveError.clash(
           "tenant \(tenant.id.rawValue) already exists here (as \(existing.slug)): pass --new-id to import a copy beside it"
