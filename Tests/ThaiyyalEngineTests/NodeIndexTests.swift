@@ -52,3 +52,27 @@ struct NodeIndexTests {
     #expect(NodeIndex([])["x"] == nil)
   }
 }
+
+/// The run order's first ready set is sorted by id as bytes; the packed-prefix sort must agree
+/// with sorting the bytes themselves.
+@Suite("Ordering by id")
+struct OrderingByIDTests {
+  @Test("ids sort as their bytes do: prefixes, the empty id, long and non-ASCII ids, ties")
+  func byteOrder() {
+    var random = RandomWorkflowTests.SplitMix(state: 11)
+    let pieces = [
+      "", "a", "ab", "b", "a\u{0}", "é", "z", "0", "node-", "node-10", "\u{1F600}", "~",
+    ]
+    for size in 0 ..< 60 {
+      let ids = (0 ..< size).map { _ in
+        (0 ..< Int(random.next() % 4)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))]
+        }
+        .joined()
+      }
+      let nodes = ids.map { Node(id: $0, type: "number", data: nil) }
+      let sorted = ExecutionPlan.byID(Array(nodes.indices), nodes).map { nodes[$0].id }
+      let expected = ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      #expect(sorted == expected, "\(ids)")
+    }
+  }
+}

@@ -36,16 +36,14 @@ struct ExecutionPlan: Sendable {
     let (sources, targets) = (resolution.edgeSource, resolution.edgeTarget)
     let incoming = EdgeLists(nodeCount: count, targets, sources)
     let outgoing = EdgeLists(nodeCount: count, sources, targets)
-    var inDegree = (0 ..< count).map { incoming[$0].count }
-    var queue = inDegree.indices.filter { inDegree[$0] == 0 }.sorted {
-      workflow.nodes[$0].id.utf8.lexicographicallyPrecedes(workflow.nodes[$1].id.utf8)
-    }
+    var inDegree = (0 ..< count).map { incoming.degree(of: $0) }
+    var queue = Self.byID(inDegree.indices.filter { inDegree[$0] == 0 }, workflow.nodes)
     queue.reserveCapacity(count)
     var head = 0
     while head < queue.count {
       let node = queue[head]
       head += 1
-      for e in outgoing[node] {
+      outgoing.forEach(of: node) { e in
         let target = targets[e]
         inDegree[target] -= 1
         if inDegree[target] == 0 { queue.append(target) }
@@ -53,7 +51,7 @@ struct ExecutionPlan: Sendable {
     }
     self.order = queue
     self.incoming = incoming
-    self.hasOutgoing = (0 ..< count).map { !outgoing[$0].isEmpty }
+    self.hasOutgoing = (0 ..< count).map { outgoing.degree(of: $0) > 0 }
     self.index = resolution.index
     self.edgeSource = sources
     var executors: [any NodeExecutor] = []
@@ -67,5 +65,23 @@ struct ExecutionPlan: Sendable {
     }
     self.executors = executors
     self.safe = safe
+  }
+
+  /// `indices` sorted by their nodes' ids as bytes. Each id's first eight bytes are packed into
+  /// one integer that orders as the bytes do, so most comparisons compare two integers.
+  static func byID(_ indices: [Int], _ nodes: [Node]) -> [Int] {
+    let keys = indices.map { index -> (prefix: UInt64, index: Int) in
+      var prefix: UInt64 = 0
+      var taken = 0
+      for byte in nodes[index].id.utf8.prefix(8) {
+        prefix = prefix << 8 | UInt64(byte)
+        taken += 1
+      }
+      return (prefix << (8 * UInt64(8 - taken)), index)
+    }
+    return keys.sorted { a, b in
+      if a.prefix != b.prefix { return a.prefix < b.prefix }
+      return nodes[a.index].id.utf8.lexicographicallyPrecedes(nodes[b.index].id.utf8)
+    }.map(\.index)
   }
 }

@@ -17,6 +17,17 @@ struct Members {
     }
   }
 
+  /// The member at `position`, moved out (the slot is left empty): no copy to release later.
+  mutating func take(_ position: Int) -> JSONValue? {
+    switch position {
+    case 0: values.0.take()
+    case 1: values.1.take()
+    case 2: values.2.take()
+    case 3: values.3.take()
+    default: values.4.take()
+    }
+  }
+
   subscript(position: Int) -> JSONValue? {
     get {
       switch position {

@@ -126,4 +126,12 @@ struct EdgeLists: Sendable {
   var count: Int { starts.count - 1 }
 
   subscript(node: Int) -> ArraySlice<Int> { edges[starts[node] ..< starts[node + 1]] }
+
+  /// How many edges `node` has (without making a slice).
+  func degree(of node: Int) -> Int { starts[node + 1] - starts[node] }
+
+  /// Calls `body` with each edge of `node`, in order (without making a slice).
+  func forEach(of node: Int, _ body: (Int) -> Void) {
+    for position in starts[node] ..< starts[node + 1] { body(edges[position]) }
+  }
 }

@@ -135,7 +135,7 @@ struct WorkflowAssembly {
   }
 
   /// One element of `nodes` or `edges`: its members, or `nil` when it is not an object.
-  mutating func add(_ members: Members?, to kind: Elements) {
+  mutating func add(_ members: consuming Members?, to kind: Elements) {
     switch kind {
     case .nodes:
       if let (node, type) = decodeNode(members, index: nodeElements) {
@@ -150,14 +150,14 @@ struct WorkflowAssembly {
   }
 
   /// The node and its type (`nil` when unknown), or `nil` when it cannot be a node at all.
-  private mutating func decodeNode(_ raw: Members?, index: Int) -> (Node, NodeType?)? {
-    guard let raw else {
+  private mutating func decodeNode(_ raw: consuming Members?, index: Int) -> (Node, NodeType?)? {
+    guard var raw else {
       nodeProblems.append(
         ValidationProblem(field: "nodes[\(index)]", message: "a node must be a JSON object")
       )
       return nil
     }
-    let (idValue, typeValue, dataValue) = (raw[0], raw[1], raw[2])
+    let (idValue, typeValue, dataValue) = (raw.take(0), raw.take(1), raw.take(2))
     guard case .string(let id)? = idValue, !id.isEmpty else {
       nodeProblems.append(
         ValidationProblem(
@@ -241,15 +241,15 @@ struct WorkflowAssembly {
     return (node, nodeType)
   }
 
-  private mutating func decodeEdge(_ raw: Members?, index: Int) -> Edge? {
-    guard let raw else {
+  private mutating func decodeEdge(_ raw: consuming Members?, index: Int) -> Edge? {
+    guard var raw else {
       edgeProblems.append(
         ValidationProblem(field: "edges[\(index)]", message: "an edge must be a JSON object")
       )
       return nil
     }
-    let (sourceValue, targetValue) = (raw[0], raw[1])
-    let (handleValue, conditionValue, idValue) = (raw[2], raw[3], raw[4])
+    let (sourceValue, targetValue) = (raw.take(0), raw.take(1))
+    let (handleValue, conditionValue, idValue) = (raw.take(2), raw.take(3), raw.take(4))
     guard case .string(let source)? = sourceValue, case .string(let target)? = targetValue else {
       edgeProblems.append(
         ValidationProblem(
