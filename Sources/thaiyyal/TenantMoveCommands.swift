@@ -22,8 +22,12 @@ struct DatabaseOptions: ParsableArguments {
   @Option(help: "PostgreSQL database, as the server's role: postgres://USER@HOST:PORT/DB.")
   var databaseURL: String?
 
-  func open() async throws -> any Persistence {
-    try await ServerApplication.openStoreForOperator(try configuration(), logger: Self.logger)
+  /// The database `configuration` names (by default these options' own).
+  func open(_ configuration: ServerConfiguration? = nil) async throws -> any Persistence {
+    try await ServerApplication.openStoreForOperator(
+      try configuration ?? self.configuration(),
+      logger: Self.logger
+    )
   }
 
   private static var logger: Logger {
@@ -138,7 +142,9 @@ extension TenantCommand {
           )
         }
         progress.finish()
-        print("exported \(exported.slug) (\(exported.id)) to \(output): \(Self.describe(counts))")
+        print(
+          "exported \(exported.slug) (\(exported.id)) to \(output): \(TenantMoves.describe(counts))"
+        )
       } catch {
         progress.finish()
         try? handle.close()
@@ -146,12 +152,6 @@ extension TenantCommand {
         printError("error: export failed: \(explain(error))")
         throw ExitCode(1)
       }
-    }
-
-    static func describe(_ counts: TenantMoves.RowCounts) -> String {
-      ArchiveTable.allCases.compactMap { table in
-        counts[table].map { "\($0) \(table.rawValue)" }
-      }.joined(separator: ", ")
     }
   }
 
@@ -174,10 +174,11 @@ extension TenantCommand {
       defer { try? handle.close() }
       let progress = RowProgress("importing")
       do {
-        let store = try await database.open()
+        let configuration = try database.configuration()
+        let store = try await database.open(configuration)
         defer { try? store.close() }
         var options = TenantMoves.ImportOptions(slug: slug, newID: newID)
-        options.organisation = try database.configuration().singleTenant
+        options.organisation = configuration.singleTenant
         let (imported, counts) = try await TenantMoves(store: store).importArchive(
           from: handle,
           options: options,
@@ -185,7 +186,7 @@ extension TenantCommand {
           progress: progress.update
         )
         progress.finish()
-        print("imported \(imported.slug) (\(imported.id)): \(Export.describe(counts))")
+        print("imported \(imported.slug) (\(imported.id)): \(TenantMoves.describe(counts))")
       } catch {
         progress.finish()
         printError("error: import failed, nothing was imported: \(explain(error))")

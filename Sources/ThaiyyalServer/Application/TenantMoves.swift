@@ -216,9 +216,9 @@ public struct TenantMoves: Sendable {
     ArchiveTable.allCases.firstIndex(of: table)!
   }
 
-  /// "users 3, workflows 2, …".
-  static func describe(_ counts: RowCounts) -> String {
-    ArchiveTable.allCases.compactMap { table in counts[table].map { "\(table.rawValue) \($0)" } }
+  /// "3 users, 2 workflows, …", for the audit log and the operator.
+  public static func describe(_ counts: RowCounts) -> String {
+    ArchiveTable.allCases.compactMap { table in counts[table].map { "\($0) \(table.rawValue)" } }
       .joined(separator: ", ")
   }
 
