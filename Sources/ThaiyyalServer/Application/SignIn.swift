@@ -78,10 +78,8 @@ struct SignIn: Sendable {
     _ context: ServerContext
   ) async throws -> Session {
     let key = tenantKey.isEmpty ? singleTenant ?? tenantKey : tenantKey
-    let tenant = try await tenants.tenant(key).flatMap { tenant in
-      singleTenant == nil || tenant.slug == singleTenant ? tenant : nil
-    }
-    let scope = tenant.flatMap { TenantResolution.scope(of: $0) }
+    let tenant = try await tenants.tenant(key)
+    let scope = tenant.flatMap { TenantResolution.scope(of: $0, organisation: singleTenant) }
     let found =
       try await scope.asyncMap { scope in
         try await store.read { tx in try tx.scoped(scope).users.find(login: login) }

@@ -32,8 +32,8 @@ struct TenantResolutionInterceptor: ServerInterceptor {
     let resolved: (Tenant, TenantScope)
     switch principal {
     case .user(_, let tenantID, _):
-      guard let tenant = try await directory.tenant(tenantID.rawValue), serves(tenant),
-        let scope = TenantResolution.scope(of: tenant)
+      guard let tenant = try await directory.tenant(tenantID.rawValue),
+        let scope = TenantResolution.scope(of: tenant, organisation: singleTenant)
       else {
         throw RPCError(.notFound, "tenant \(requested ?? tenantID.rawValue) not found")
       }
@@ -49,8 +49,12 @@ struct TenantResolutionInterceptor: ServerInterceptor {
       guard let requested = requested ?? singleTenant else {
         return try await next(payload, context)
       }
-      guard let tenant = try await directory.tenant(requested), serves(tenant),
-        let scope = TenantResolution.scope(of: tenant, forOperator: true)
+      guard let tenant = try await directory.tenant(requested),
+        let scope = TenantResolution.scope(
+          of: tenant,
+          forOperator: true,
+          organisation: singleTenant
+        )
       else {
         throw RPCError(.notFound, "tenant \(requested) not found")
       }
@@ -67,10 +71,5 @@ struct TenantResolutionInterceptor: ServerInterceptor {
       context: context
     )
     return try await next(payload, context)
-  }
-
-  /// Whether calls may act in `tenant`: any tenant, or only the organisation's.
-  private func serves(_ tenant: Tenant) -> Bool {
-    singleTenant.map { tenant.slug == $0 } ?? true
   }
 }
