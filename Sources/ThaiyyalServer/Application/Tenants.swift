@@ -36,19 +36,13 @@ struct Tenants: Sendable {
   func create(_ new: NewTenant, audit: AuditContext) async throws -> (Tenant, User) {
     let hash = try await passwords.hash(new.owner.password)
     let now = audit.time
-    let tenant = Tenant(
-      id: .generate(),
+    let (tenant, created) = Self.newTenant(
       slug: new.slug,
       name: new.name,
-      status: .active,
       plan: new.plan,
-      limitOverrides: PlanLimits(),
       settingsJSON: new.settingsJSON,
       customDomain: new.customDomain,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: nil,
-      revision: 1
+      audit: audit
     )
     let owner = User(
       tenantID: tenant.id,
@@ -62,16 +56,6 @@ struct Tenants: Sendable {
       updatedAt: now
     )
     let limits = plans.effectiveLimits(plan: tenant.plan, overrides: tenant.limitOverrides)
-    var changes = AuditChanges()
-    changes.set("slug", new: tenant.slug)
-    changes.set("name", new: tenant.name)
-    changes.set("plan", new: tenant.plan.rawValue)
-    let created = audit.entry(
-      tenant: tenant.id,
-      .tenantCreated,
-      resourceID: tenant.id.rawValue,
-      changes: changes.json
-    )
     try await store.write { tx in
       try tx.tenants.create(tenant)
       let scoped = try tx.scoped(CrossTenantAccess.scope(of: tenant.id, for: .tenantAdministration))
@@ -80,6 +64,44 @@ struct Tenants: Sendable {
       try scoped.audit.append(Accounts.createdEntry(owner, by: audit))
     }
     return (tenant, owner)
+  }
+
+  /// A new active tenant without limit overrides, and the audit entry recording its creation.
+  static func newTenant(
+    slug: String,
+    name: String,
+    plan: Plan,
+    settingsJSON: String,
+    customDomain: String?,
+    audit: AuditContext,
+    reason: String = ""
+  ) -> (Tenant, AuditEntry) {
+    let tenant = Tenant(
+      id: .generate(),
+      slug: slug,
+      name: name,
+      status: .active,
+      plan: plan,
+      limitOverrides: PlanLimits(),
+      settingsJSON: settingsJSON,
+      customDomain: customDomain,
+      createdAt: audit.time,
+      updatedAt: audit.time,
+      deletedAt: nil,
+      revision: 1
+    )
+    var changes = AuditChanges()
+    changes.set("slug", new: tenant.slug)
+    changes.set("name", new: tenant.name)
+    changes.set("plan", new: tenant.plan.rawValue)
+    let created = audit.entry(
+      tenant: tenant.id,
+      .tenantCreated,
+      resourceID: tenant.id.rawValue,
+      changes: changes.json,
+      reason: reason
+    )
+    return (tenant, created)
   }
 
   /// The tenant of a server that serves one organisation, created (active, on the enterprise
@@ -93,28 +115,13 @@ struct Tenants: Sendable {
     if let existing = try await store.read({ tx in try tx.tenants.find(slug) }) {
       return existing
     }
-    let tenant = Tenant(
-      id: .generate(),
+    let (tenant, created) = newTenant(
       slug: slug,
       name: slug,
-      status: .active,
       plan: .enterprise,
-      limitOverrides: PlanLimits(),
       settingsJSON: "{}",
       customDomain: nil,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: nil,
-      revision: 1
-    )
-    var changes = AuditChanges()
-    changes.set("slug", new: slug)
-    changes.set("plan", new: tenant.plan.rawValue)
-    let created = AuditContext.system(at: now).entry(
-      tenant: tenant.id,
-      .tenantCreated,
-      resourceID: tenant.id.rawValue,
-      changes: changes.json,
+      audit: .system(at: now),
       reason: "the organisation's tenant (multi_tenant.enabled: false)"
     )
     do {
