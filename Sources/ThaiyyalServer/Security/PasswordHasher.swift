@@ -71,9 +71,8 @@ struct PasswordHasher: Sendable {
 
   /// Whether `encoded` uses weaker parameters than this hasher, so it should be re-hashed.
   func needsRehash(_ encoded: String) -> Bool {
-    let parts = encoded.split(separator: "$")
-    guard parts.count == 6, let n = Int(parts[1]), let r = Int(parts[2]) else { return true }
-    return n < 1 << logN || r < blockSize
+    guard let stored = Self.parse(encoded) else { return true }
+    return stored.n < 1 << logN || stored.r < blockSize
   }
 
   private func derive(
