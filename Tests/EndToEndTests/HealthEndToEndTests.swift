@@ -43,6 +43,20 @@ struct BinaryTests {
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent(".build/debug/thaiyyal")
 
+  /// Runs the binary as a client of the server started in `directory` (its socket `s.sock`),
+  /// keeping the stored login in the directory rather than in the user's home.
+  static func client(
+    of directory: String,
+    _ arguments: [String],
+    input: String? = nil
+  ) async throws -> (status: Int32, output: String, error: String) {
+    try await run(
+      arguments + ["--socket", directory + "/s.sock"],
+      input: input,
+      environment: ["XDG_CONFIG_HOME": directory + "/config"]
+    )
+  }
+
   /// Runs the binary to completion off the concurrency pool.
   static func run(
     _ arguments: [String],

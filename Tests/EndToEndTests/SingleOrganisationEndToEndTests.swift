@@ -24,15 +24,13 @@ struct SingleOrganisationEndToEndTests {
       extra: ["--config", config]
     )
     defer { server.terminate() }
-    let socket = ["--socket", directory.path + "/s.sock"]
-    let environment = ["XDG_CONFIG_HOME": directory.path + "/config"]
     func thaiyyal(
       _ arguments: [String],
       input: String? = nil
     ) async throws -> (
       status: Int32, output: String, error: String
     ) {
-      try await BinaryTests.run(arguments + socket, input: input, environment: environment)
+      try await BinaryTests.client(of: directory.path, arguments, input: input)
     }
 
     let saved = directory.path + "/saved"
