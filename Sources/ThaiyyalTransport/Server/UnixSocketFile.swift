@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif
 
 /// Safe handling of the Unix socket file: a stale file from a crashed run is replaced only when
@@ -26,20 +26,28 @@ public enum UnixSocketFile {
     #endif
     guard fd >= 0 else { return false }
     defer { close(fd) }
+    return withAddress(of: path) { connect(fd, $0, $1) } == 0
+  }
+
+  /// Calls `body` with the address of the socket file `path`, as a `sockaddr` and its length;
+  /// `nil` when the path is too long for one.
+  public static func withAddress<T>(
+    of path: String,
+    _ body: (UnsafePointer<sockaddr>, socklen_t) -> T
+  ) -> T? {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
     withUnsafeMutableBytes(of: &address.sun_path) { raw in
       raw.copyBytes(from: bytes)
       raw[bytes.count] = 0
     }
-    let result = withUnsafePointer(to: &address) {
+    return withUnsafePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
       }
     }
-    return result == 0
   }
 
   /// Sets the file's permission bits; returns its inode so removal can check it is still ours.

@@ -19,18 +19,7 @@ final class RawConnection {
     switch address {
     case .unixDomainSocket(let path):
       fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-      var addr = sockaddr_un()
-      addr.sun_family = sa_family_t(AF_UNIX)
-      let bytes = Array(path.utf8)
-      withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-        raw.copyBytes(from: bytes)
-        raw[bytes.count] = 0
-      }
-      let rc = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-        }
-      }
+      let rc = UnixSocketFile.withAddress(of: path) { connect(fd, $0, $1) }
       guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
     case .tcp(let host, let port):
       fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
