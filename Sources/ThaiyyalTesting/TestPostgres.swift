@@ -49,16 +49,12 @@ public struct TestPostgresDatabase: Sendable {
       throw TestPostgresError("no PostgreSQL cluster: run the tests under scripts/with-postgres")
     }
     let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-    // psql is waited for on a Dispatch thread: on a loaded machine creating a database takes
-    // seconds, and blocking threads of the small concurrency pool stalled every other test.
-    try await offPool {
-      try psql(
-        socketDirectory,
-        """
-        CREATE DATABASE \(name) OWNER thaiyyal_owner TEMPLATE thaiyyal_template;
-        """
-      )
-    }
+    try psql(
+      socketDirectory,
+      """
+      CREATE DATABASE \(name) OWNER thaiyyal_owner TEMPLATE thaiyyal_template;
+      """
+    )
     let database = TestPostgresDatabase(name: name, socketDirectory: socketDirectory)
     var logger = Logger(label: "test.postgres")
     logger.logLevel = .warning
@@ -66,17 +62,10 @@ public struct TestPostgresDatabase: Sendable {
     return database
   }
 
-  /// Drops the database, closing whatever connections are left. The drop runs on a queue of its
-  /// own, one at a time, so that a test's cleanup (often in a `defer` of async code) never holds
-  /// a thread of the concurrency pool while PostgreSQL ends the database's sessions.
+  /// Drops the database, closing whatever connections are left.
   public func drop() {
-    let (socketDirectory, name) = (self.socketDirectory, self.name)
-    Self.drops.async {
-      _ = try? Self.psql(socketDirectory, "DROP DATABASE IF EXISTS \(name) WITH (FORCE);")
-    }
+    _ = try? Self.psql(socketDirectory, "DROP DATABASE IF EXISTS \(name) WITH (FORCE);")
   }
-
-  private static let drops = DispatchQueue(label: "thaiyyal.test.postgres.drop")
 
   /// Runs SQL as the superuser `postgres`, with psql, in database `database`.
   @discardableResult
